@@ -1,0 +1,100 @@
+"""The `ifrp` command line (also `python -m experiments`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from experiments import figures, scenarios
+from experiments.manifest import build_manifest, now
+from experiments.outputs import check_destination, write_folder, write_json
+from experiments.runner import replicate_seeds, run_replicates
+from experiments.tables import daily_table, summary_table
+from model.schema import ROUTES, ScenarioError
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: an integer >= 1)")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: an integer >= 0)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ifrp",
+        description="Agent-based model of Pakistan's 2023-24 Illegal Foreigners Repatriation Plan.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run",
+        help="run a scenario and write summary.csv, daily.csv, manifest.json and figures/",
+        description="Run replicates of a scenario. Results go to --out, or to a new folder "
+        "under results/runs/.",
+    )
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default="baseline",
+        help="a scenario name from experiments/scenarios/ or a path to a .toml file "
+        "(default: baseline)",
+    )
+    run.add_argument("--replicates", type=_count, default=10, help="replicates (default: 10)")
+    run.add_argument("--seed", type=_seed, default=1, help="root seed (entropy; default: 1)")
+    run.add_argument("--out", type=Path, help="result folder (must not exist, or be empty)")
+    run.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    run.set_defaults(func=command_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as error:
+        print(f"ifrp: error: {error}", file=sys.stderr)
+        return 2
+
+
+def command_run(args: argparse.Namespace) -> int:
+    scenario = scenarios.resolve(args.scenario)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("results") / "runs" / f"{scenario.name}-{stamp}"
+    check_destination(out, args.force)
+    started = now()
+    seeds = replicate_seeds(args.seed, args.replicates)
+    results = run_replicates(scenario, seeds, progress=not args.quiet)
+    summary = summary_table(results, scenario)
+    daily = daily_table(results, scenario)
+
+    def write(folder: Path) -> None:
+        summary.to_csv(folder / "summary.csv", index=False)
+        daily.to_csv(folder / "daily.csv", index=False)
+        figures.draw_all(results, scenario, folder / "figures")
+        manifest = build_manifest(scenario, args.scenario, args.seed, seeds, started)
+        write_json(folder / "manifest.json", manifest)
+
+    folder = write_folder(out, write, args.force)
+    if not args.quiet:
+        print(_headline(summary, scenario))
+    print(f"results written to {folder}")
+    return 0
+
+
+def _headline(summary, scenario) -> str:
+    columns = ["total", *ROUTES, "deported", "remaining"]
+    means = summary[columns].mean()
+    counted = f"{scenario.timeline.count_start} to {scenario.timeline.end}"
+    lines = [f"{scenario.name}: mean of {len(summary)} replicates, persons, {counted}"]
+    lines += [f"  {name:<20}{means[name]:>12,.0f}" for name in columns]
+    return "\n".join(lines)

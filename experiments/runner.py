@@ -1,0 +1,50 @@
+"""Run replicates of a scenario: seeds, execution and the daily records each run leaves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from tqdm import tqdm
+
+from model.ledger import Ledger
+from model.model import RepatriationModel
+from model.scenario import Scenario
+
+
+@dataclass
+class ReplicateResult:
+    replicate: int
+    seed: int
+    dates: list[date]
+    ledger: Ledger
+
+
+def replicate_seeds(entropy: int, replicates: int, point: int = 0) -> list[int]:
+    """One seed per replicate, from SeedSequence(entropy, spawn_key=(point, replicate)).
+
+    A run's seed depends only on the entropy, the design point and the replicate number, never
+    on scheduling, chunking or the number of workers.
+    """
+    return [
+        int(
+            np.random.SeedSequence(entropy, spawn_key=(point, replicate)).generate_state(
+                1, np.uint64
+            )[0]
+        )
+        for replicate in range(replicates)
+    ]
+
+
+def run_replicate(scenario: Scenario, seed: int, replicate: int = 0) -> ReplicateResult:
+    model = RepatriationModel(scenario, rng=seed)
+    model.run_model()
+    return ReplicateResult(replicate, seed, model.dates, model.ledger)
+
+
+def run_replicates(
+    scenario: Scenario, seeds: list[int], progress: bool = True
+) -> list[ReplicateResult]:
+    bar = tqdm(seeds, desc=f"{scenario.name}", unit="run", disable=not progress, leave=False)
+    return [run_replicate(scenario, seed, i) for i, seed in enumerate(bar)]

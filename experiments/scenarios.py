@@ -1,0 +1,32 @@
+"""Find a scenario by name (a file in experiments/scenarios/) or by path to a TOML file."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from model.scenario import Scenario, ScenarioError, load_scenario
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+
+
+def available() -> list[str]:
+    return sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
+
+
+def resolve(name_or_path: str) -> Scenario:
+    """Load a named scenario, or a .toml file; a misspelt name lists the available ones."""
+    if name_or_path.endswith(".toml") or Path(name_or_path).is_file():
+        return load_scenario(name_or_path)
+    path = SCENARIO_DIR / f"{name_or_path}.toml"
+    if not path.is_file():
+        names = available()
+        close = difflib.get_close_matches(name_or_path, names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ScenarioError(
+            name_or_path,
+            "(scenario)",
+            f"no such scenario; {hint}give a name or a path to a .toml file",
+            ", ".join(names),
+        )
+    return load_scenario(path, name_or_path)

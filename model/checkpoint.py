@@ -1,0 +1,82 @@
+"""Border crossings: a daily capacity, opening dates and closures, and queues of households."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from model.household_queue import HouseholdQueue
+from model.scenario import CheckpointSpec, Scenario
+
+if TYPE_CHECKING:
+    from model.model import RepatriationModel
+
+
+def daily_capacity(spec: CheckpointSpec, scenario: Scenario) -> np.ndarray:
+    """Persons the crossing can process on each day of the run (0 when closed).
+
+    Capacity is persons per hour x opening hours; a capacity change (e.g. Torkham's facilities
+    tripled and hours extended on 3 Nov 2023) rescales the base hourly rate from its date on.
+    """
+    timeline = scenario.timeline
+    days = np.arange(timeline.days)
+    per_hour = np.full(timeline.days, spec.capacity_per_hour)
+    hours = np.full(timeline.days, spec.hours)
+    changes = sorted(
+        (c for c in scenario.capacity_changes if c.checkpoint == spec.id), key=lambda c: c.date
+    )
+    for change in changes:
+        later = days >= timeline.index(change.date)
+        per_hour[later] = spec.capacity_per_hour * change.capacity_factor
+        hours[later] = change.hours
+    capacity = np.floor(per_hour * hours).astype(np.int64)
+    capacity[days < timeline.index(spec.opens)] = 0
+    capacity[days > timeline.index(spec.closes)] = 0
+    for closure in scenario.closures:
+        if closure.checkpoint == spec.id:
+            shut = (days >= timeline.index(closure.start)) & (days <= timeline.index(closure.end))
+            capacity[shut] = 0
+    return capacity
+
+
+class Checkpoint(mesa.Agent):
+    """A border crossing. Each day it processes its queue, deportees first, up to capacity."""
+
+    def __init__(self, model: RepatriationModel, spec: CheckpointSpec, index: int) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.index = index
+        self.capacity = daily_capacity(spec, model.settings)
+        self.deportees = HouseholdQueue()
+        self.voluntary = HouseholdQueue()
+
+    @property
+    def queue_persons(self) -> int:
+        return self.deportees.persons + self.voluntary.persons
+
+    def is_open(self, day: int) -> bool:
+        return bool(self.capacity[day] > 0)
+
+    def admit(self, households: np.ndarray) -> None:
+        """Households join the back of the queue (escorted deportees in their own line)."""
+        population = self.model.population
+        deported = population.deported[households]
+        if self.model.settings.enforcement.deportee_priority:
+            escorted = households[deported]
+            self.deportees.push(escorted, population.size[escorted])
+            households = households[~deported]
+        self.voluntary.push(households, population.size[households])
+
+    def step(self) -> None:
+        day = self.model.day
+        remaining = int(self.capacity[day])
+        crossed = []
+        for line in (self.deportees, self.voluntary):
+            taken, persons = line.take(remaining)
+            crossed.extend(taken)
+            remaining -= persons
+        if crossed:
+            self.model.cross(np.concatenate(crossed), self.index)
+        self.model.ledger.record_queue(day, self.index, self.queue_persons)

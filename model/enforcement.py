@@ -1,0 +1,79 @@
+"""Provincial enforcement: police arrests after the deadline, holding centres, hand-over."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from model import rules
+from model.population import State
+from model.scenario import Province
+from model.thresholds import ThresholdQueue
+
+if TYPE_CHECKING:
+    from model.model import RepatriationModel
+
+
+class ProvincialEnforcement(mesa.Agent):
+    """Police and holding centres of one province.
+
+    Each day it hands over the detainees whose detention is over (they are escorted to the
+    province's designated crossing), then arrests households at home whose status is targeted
+    by a phase in force, as far as the holding centres have room.
+    """
+
+    def __init__(
+        self,
+        model: RepatriationModel,
+        province: Province,
+        index: int,
+        arrest_queues: dict[int, ThresholdQueue],
+    ) -> None:
+        super().__init__(model)
+        self.province = province
+        self.index = index
+        self.arrest_queues = arrest_queues  # by status index
+        self.detained_persons = 0
+        self._detention: deque[tuple[int, np.ndarray, int]] = deque()
+
+    @property
+    def free_places(self) -> int:
+        return max(0, self.province.holding_capacity - self.detained_persons)
+
+    def step(self) -> None:
+        self.hand_over_for_deportation()
+        self.arrest()
+
+    def hand_over_for_deportation(self) -> None:
+        day = self.model.day
+        while self._detention and self._detention[0][0] <= day:
+            _, households, persons = self._detention.popleft()
+            self.detained_persons -= persons
+            self.model.deport(households, self.province)
+
+    def arrest(self) -> None:
+        model = self.model
+        enforcement = model.settings.enforcement
+        for status, queue in self.arrest_queues.items():
+            start = model.enforcement_start[status]
+            if start is None or model.day < start:
+                continue
+            level = rules.enforcement_level(model.day - start, enforcement)
+            hazard = rules.arrest_hazard(level, self.province.enforcement_factor, enforcement)
+            reached = queue.raise_level(hazard)
+            at_home = np.flatnonzero(model.population.state[reached] == State.HOME)
+            cumulative = np.cumsum(model.population.size[reached[at_home]])
+            fit = int(np.searchsorted(cumulative, self.free_places, side="right"))
+            # Households reached but beyond the centres' room stay first in line for tomorrow.
+            queue.release(len(reached) if fit == len(at_home) else int(at_home[fit]))
+            if fit == 0:
+                continue
+            arrested = reached[at_home[:fit]]
+            persons = int(cumulative[fit - 1])
+            model.detain(arrested, self.index)
+            self.detained_persons += persons
+            release_day = model.day + enforcement.detention_days
+            self._detention.append((release_day, arrested, persons))

@@ -1,0 +1,30 @@
+"""Daily records of a run, in persons: what the result files and figures are made from."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.schema import STATUSES
+
+PEER_WINDOW_DAYS = 7
+
+
+class Ledger:
+    def __init__(self, days: int, checkpoints: int, provinces: int, states: int) -> None:
+        statuses = len(STATUSES)
+        self.crossed = np.zeros((days, checkpoints, statuses), dtype=np.int64)
+        self.deported = np.zeros((days, checkpoints, statuses), dtype=np.int64)
+        self.queue = np.zeros((days, checkpoints), dtype=np.int64)
+        self.arrests = np.zeros((days, provinces, statuses), dtype=np.int64)
+        self.left_home = np.zeros((days, provinces), dtype=np.int64)
+        self.states = np.zeros((days, states, statuses), dtype=np.int64)
+
+    def record_queue(self, day: int, checkpoint: int, persons: int) -> None:
+        self.queue[day, checkpoint] = persons
+
+    def recent_shares(self, day: int, province_persons: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Shares of each province's people arrested and departed over the past week."""
+        window = slice(max(0, day - PEER_WINDOW_DAYS), day)
+        arrested = self.arrests[window].sum(axis=(0, 2)) / province_persons
+        departed = self.left_home[window].sum(axis=0) / province_persons
+        return arrested, departed

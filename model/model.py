@@ -1,0 +1,242 @@
+"""The repatriation model: a Mesa model of households deciding, day by day, whether to leave.
+
+Residents live in numpy arrays (one row per household); border crossings and provincial
+enforcement are Mesa agents. A day runs in four stages:
+
+1. households at home decide whether to leave, from their perceived risk of arrest;
+2. each province hands detainees over for deportation, then makes arrests;
+3. households on the road arrive at their crossing (or are rerouted if it is closed);
+4. each crossing processes its queue up to its daily capacity.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import mesa
+import numpy as np
+
+from model import rules
+from model.checkpoint import Checkpoint
+from model.enforcement import ProvincialEnforcement
+from model.ledger import Ledger
+from model.population import State, synthesise
+from model.reporters import MODEL_REPORTERS
+from model.scenario import Province, Scenario, default_scenario
+from model.schema import STATUSES
+from model.thresholds import ThresholdQueue
+from model.transit import Transit
+
+
+class RepatriationModel(mesa.Model):
+    """Pakistan's 2023-24 drive to remove undocumented foreigners, at full scale.
+
+    Args:
+        settings: the scenario's parameters (default: the baseline from `model/data/`).
+        rng: seed or numpy Generator; every random draw of the run comes from it.
+    """
+
+    def __init__(self, settings: Scenario | None = None, rng=None) -> None:
+        super().__init__(rng=rng)
+        self.settings = settings if settings is not None else default_scenario()
+        s = self.settings
+        self.day = -1
+        self.dates = [s.timeline.start + timedelta(days=d) for d in range(s.timeline.days)]
+        structure_rng, route_rng, departure_rng, arrest_rng = self.rng.spawn(4)
+        self.checkpoint_index = {spec.id: i for i, spec in enumerate(s.checkpoints)}
+        self.population = synthesise(s, self.checkpoint_index, structure_rng, route_rng)
+        pop = self.population
+
+        self.counts = np.zeros((len(State), len(STATUSES)), dtype=np.int64)
+        self.counts[State.HOME] = pop.persons_by_status(np.arange(pop.households))
+        self.initial_persons = int(self.counts.sum())
+        self.province_persons = np.maximum(
+            np.bincount(pop.province, pop.size, len(s.provinces)).astype(np.int64), 1
+        )
+        self.pressure, self.exposure = risk_schedule(s)
+        self.enforcement_start = enforcement_starts(s)
+
+        self.departure_queues = self._threshold_queues(pop.readiness, departure_rng)
+        arrest_queues = self._threshold_queues(pop.visibility, arrest_rng)
+        self.checkpoints = [Checkpoint(self, spec, i) for i, spec in enumerate(s.checkpoints)]
+        self.enforcement = [
+            ProvincialEnforcement(
+                self, province, i, {st: q for (p, st), q in arrest_queues.items() if p == i}
+            )
+            for i, province in enumerate(s.provinces)
+        ]
+        self.transit = Transit()
+        self.ledger = Ledger(s.timeline.days, len(s.checkpoints), len(s.provinces), len(State))
+        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+        self.running = True
+
+    def _threshold_queues(
+        self, propensity: np.ndarray, rng: np.random.Generator
+    ) -> dict[tuple[int, int], ThresholdQueue]:
+        """One queue per (province, status) group that has households."""
+        pop = self.population
+        group = pop.province.astype(np.int64) * len(STATUSES) + pop.status
+        order = np.argsort(group, kind="stable")
+        bounds = np.searchsorted(group[order], np.arange(group.max() + 2))
+        queues = {}
+        for key in range(group.max() + 1):
+            members = order[bounds[key] : bounds[key + 1]]
+            if len(members):
+                queues[divmod(key, len(STATUSES))] = ThresholdQueue(
+                    members, propensity[members], rng
+                )
+        return queues
+
+    @property
+    def date(self) -> date:
+        return self.dates[max(self.day, 0)]
+
+    def step(self) -> None:
+        self.day = self.steps - 1
+        self.decide_departures()
+        self.agents_by_type[ProvincialEnforcement].do("step")
+        self.arrive()
+        self.agents_by_type[Checkpoint].do("step")
+        self.ledger.states[self.day] = self.counts
+        self.datacollector.collect(self)
+        if self.day >= len(self.dates) - 1:
+            self.running = False
+
+    # --- stage 1: decisions at home ---------------------------------------------------------
+
+    def decide_departures(self) -> None:
+        behaviour = self.settings.behaviour
+        arrested, departed = self.ledger.recent_shares(self.day, self.province_persons)
+        for (province, status), queue in self.departure_queues.items():
+            risk = self.exposure[self.day, status] * rules.perceived_risk(
+                self.pressure[self.day, status], arrested[province], departed[province], behaviour
+            )
+            reached = queue.raise_level(rules.departure_hazard(risk, behaviour))
+            queue.release(len(reached))
+            leaving = reached[self.population.state[reached] == State.HOME]
+            if len(leaving):
+                self.leave_home(leaving, province)
+
+    def leave_home(self, households: np.ndarray, province: int) -> None:
+        pop = self.population
+        persons = self._move(households, State.HOME, State.TRAVELLING)
+        self.ledger.left_home[self.day, province] += persons.sum()
+        pop.destination[households] = pop.crossing[households]
+        self.transit.send(households, self.day + pop.travel_days[households])
+
+    # --- stage 2: enforcement (called by ProvincialEnforcement) ------------------------------
+
+    def detain(self, households: np.ndarray, province: int) -> None:
+        persons = self._move(households, State.HOME, State.DETAINED)
+        self.population.deported[households] = True
+        self.ledger.arrests[self.day, province] += persons
+
+    def deport(self, households: np.ndarray, province: Province) -> None:
+        self._move(households, State.DETAINED, State.TRAVELLING)
+        self.population.destination[households] = self.checkpoint_index[
+            province.deportation_checkpoint
+        ]
+        self.transit.send(households, self.day + province.deportation_travel_days)
+
+    # --- stage 3: arrival at the crossings ---------------------------------------------------
+
+    def arrive(self) -> None:
+        arrivals = self.transit.arriving(self.day)
+        if len(arrivals) == 0:
+            return
+        destinations = self.population.destination[arrivals]
+        for index in np.unique(destinations):
+            group = arrivals[destinations == index]
+            checkpoint = self.checkpoints[index]
+            fallback = self._open_fallback(checkpoint)
+            if fallback is not None:
+                self.population.destination[group] = fallback.index
+                self.transit.send(group, self.day + self.settings.behaviour.reroute_days)
+                continue
+            self._move(group, State.TRAVELLING, State.QUEUEING)
+            checkpoint.admit(group)
+
+    def _open_fallback(self, checkpoint: Checkpoint) -> Checkpoint | None:
+        """Where arrivals at a closed crossing are sent instead (None: they wait)."""
+        if checkpoint.is_open(self.day) or not checkpoint.spec.fallback:
+            return None
+        fallback = self.checkpoints[self.checkpoint_index[checkpoint.spec.fallback]]
+        return fallback if fallback.is_open(self.day) else None
+
+    # --- stage 4: crossing (called by Checkpoint) --------------------------------------------
+
+    def cross(self, households: np.ndarray, checkpoint: int) -> None:
+        persons = self._move(households, State.QUEUEING, State.DEPARTED)
+        self.ledger.crossed[self.day, checkpoint] += persons
+        deported = households[self.population.deported[households]]
+        if len(deported):
+            self.ledger.deported[self.day, checkpoint] += self.population.persons_by_status(
+                deported
+            )
+
+    # --- bookkeeping -------------------------------------------------------------------------
+
+    def _move(self, households: np.ndarray, source: State, target: State) -> np.ndarray:
+        """Move households between states; returns their persons by status."""
+        persons = self.population.persons_by_status(households)
+        self.counts[source] -= persons
+        self.counts[target] += persons
+        self.population.state[households] = target
+        return persons
+
+    def census(self) -> np.ndarray:
+        """Persons by state and status, counted afresh from the household arrays."""
+        pop = self.population
+        cell = pop.state.astype(np.int64) * len(STATUSES) + pop.status
+        counts = np.bincount(cell, pop.size, len(State) * len(STATUSES))
+        return counts.astype(np.int64).reshape(len(State), len(STATUSES))
+
+
+def risk_schedule(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Policy pressure and its weight, by day and status.
+
+    A status targeted by an announced phase feels that phase's pressure in full; a status not
+    (yet) targeted feels `exempt_fear_factor` of the strongest pressure of announced phases.
+    The deadline in force on a day is the latest one announced by then (extensions included).
+    """
+    days = s.timeline.days
+    pressure = np.zeros((days, len(STATUSES)))
+    exposure = np.full((days, len(STATUSES)), s.behaviour.exempt_fear_factor)
+    phase_pressure = {phase.id: np.zeros(days) for phase in s.phases}
+    for phase in s.phases:
+        announcement = s.timeline.index(phase.announcement)
+        for day in range(days):
+            deadline = s.timeline.index(
+                current_deadline(s, phase.id, s.timeline.start + timedelta(days=day))
+            )
+            phase_pressure[phase.id][day] = rules.phase_pressure(
+                day, announcement, deadline, s.behaviour
+            )
+    strongest = np.max(list(phase_pressure.values()), axis=0) if s.phases else np.zeros(days)
+    for status_index, status in enumerate(STATUSES):
+        pressure[:, status_index] = strongest
+        for phase in s.phases:
+            if status in phase.statuses:
+                announced = np.arange(days) >= s.timeline.index(phase.announcement)
+                pressure[announced, status_index] = phase_pressure[phase.id][announced]
+                exposure[announced, status_index] = 1.0
+    return pressure, exposure
+
+
+def current_deadline(s: Scenario, phase_id: str, today: date) -> date:
+    """The phase's deadline as known on `today`, after any extensions announced by then."""
+    phase = next(phase for phase in s.phases if phase.id == phase_id)
+    deadline = phase.deadline
+    for extension in sorted(s.deadline_extensions, key=lambda e: e.announced):
+        if extension.phase == phase_id and extension.announced <= today:
+            deadline = extension.new_deadline
+    return deadline
+
+
+def enforcement_starts(s: Scenario) -> list[int | None]:
+    """Day number on which arrests of each status begin (None: never)."""
+    starts: list[int | None] = [None] * len(STATUSES)
+    for phase in s.phases:
+        for status in phase.statuses:
+            starts[STATUSES.index(status)] = s.timeline.index(phase.enforcement_start)
+    return starts

@@ -1,0 +1,153 @@
+"""The resident population: one row per household, stored as a structure of numpy arrays.
+
+Families leave together, so the household is the unit of every decision; all counts are
+reported in persons. Full scale (1.7 million persons, about 243,000 households) is the
+default: every person is represented, there are no super-individuals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from model import rules
+from model.scenario import Scenario
+from model.schema import MAX_HOUSEHOLD_SIZE, STATUSES
+
+
+class State(IntEnum):
+    HOME = 0
+    TRAVELLING = 1
+    QUEUEING = 2
+    DETAINED = 3
+    DEPARTED = 4
+
+
+@dataclass
+class Population:
+    size: np.ndarray  # persons in the household, int32
+    province: np.ndarray  # index into scenario.provinces, int8
+    status: np.ndarray  # index into STATUSES, int8
+    attachment: np.ndarray  # 0..1: years in Pakistan, work, property; float32
+    pipeline: np.ndarray  # in a resettlement pipeline / holds a protection letter; bool
+    readiness: np.ndarray  # rules.readiness, float32
+    visibility: np.ndarray  # rules.visibility, float32
+    crossing: np.ndarray  # the crossing the household would choose to leave by, int16
+    travel_days: np.ndarray  # days on the road to that crossing, int16
+    state: np.ndarray  # State, int8
+    deported: np.ndarray  # removed after arrest; bool
+    destination: np.ndarray  # crossing it is travelling to or queueing at, int16
+
+    @property
+    def households(self) -> int:
+        return len(self.size)
+
+    def persons_by_status(self, households: np.ndarray) -> np.ndarray:
+        """Persons among `households`, by status (length len(STATUSES), int64)."""
+        counts = np.bincount(self.status[households], self.size[households], len(STATUSES))
+        return counts.astype(np.int64)
+
+
+def allocate(total: int, shares: np.ndarray) -> np.ndarray:
+    """Split `total` persons by `shares` into integers that sum exactly to `total`."""
+    exact = total * np.asarray(shares, dtype=float)
+    counts = np.floor(exact).astype(np.int64)
+    largest_remainders = np.argsort(-(exact - counts), kind="stable")
+    counts[largest_remainders[: total - counts.sum()]] += 1
+    return counts
+
+
+def household_sizes(persons: int, mean: float, rng: np.random.Generator) -> np.ndarray:
+    """Household sizes (1 + Poisson(mean - 1), at most MAX_HOUSEHOLD_SIZE) summing to `persons`.
+
+    The last household is cut so that the sum is exact.
+    """
+    sizes = np.empty(0, dtype=np.int32)
+    if persons == 0:
+        return sizes
+    while sizes.sum() < persons:
+        batch = int((persons - sizes.sum()) / mean * 1.05) + 16
+        draw = 1 + rng.poisson(mean - 1.0, batch)
+        sizes = np.concatenate([sizes, np.minimum(draw, MAX_HOUSEHOLD_SIZE).astype(np.int32)])
+    cumulative = np.cumsum(sizes)
+    last = int(np.searchsorted(cumulative, persons))
+    sizes = sizes[: last + 1]
+    sizes[-1] -= cumulative[last] - persons
+    return sizes
+
+
+def synthesise(
+    scenario: Scenario,
+    checkpoint_index: dict[str, int],
+    structure_rng: np.random.Generator,
+    route_rng: np.random.Generator,
+) -> Population:
+    """Draw the households of every province and status, and each one's route out."""
+    p = scenario.population
+    shares = np.array([province.population_share for province in scenario.provinces])
+    sizes, provinces, statuses = [], [], []
+    for status_index, status in enumerate(STATUSES):
+        for province_index, persons in enumerate(allocate(p.persons(status), shares)):
+            cell = household_sizes(int(persons), p.household_size_mean, structure_rng)
+            sizes.append(cell)
+            provinces.append(np.full(len(cell), province_index, dtype=np.int8))
+            statuses.append(np.full(len(cell), status_index, dtype=np.int8))
+    size = np.concatenate(sizes)
+    n = len(size)
+    attachment = structure_rng.beta(p.attachment_alpha, p.attachment_beta, n).astype(np.float32)
+    pipeline = structure_rng.random(n, dtype=np.float32) < p.pipeline_share
+    province = np.concatenate(provinces)
+    crossing, travel_days = choose_routes(scenario, province, checkpoint_index, route_rng)
+    b, e = scenario.behaviour, scenario.enforcement
+    return Population(
+        size=size,
+        province=province,
+        status=np.concatenate(statuses),
+        attachment=attachment,
+        pipeline=pipeline,
+        readiness=rules.readiness(attachment, pipeline, b).astype(np.float32),
+        visibility=rules.visibility(attachment, pipeline, b, e).astype(np.float32),
+        crossing=crossing,
+        travel_days=travel_days,
+        state=np.full(n, State.HOME, dtype=np.int8),
+        deported=np.zeros(n, dtype=bool),
+        destination=crossing.copy(),
+    )
+
+
+def choose_routes(
+    scenario: Scenario,
+    province: np.ndarray,
+    checkpoint_index: dict[str, int],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each household's crossing (by its province's route shares) and travel time to it."""
+    routes = [
+        (p, r)
+        for p, prov in enumerate(scenario.provinces)
+        for r in scenario.routes
+        if r.province == prov.id and r.share > 0
+    ]
+    # Province p's routes occupy (p, p + 1] on one axis, so a single search serves them all.
+    edges = np.array([p + 0.0 for p, _ in routes])
+    for i, (p, r) in enumerate(routes):
+        edges[i] = (edges[i - 1] if i and routes[i - 1][0] == p else p) + r.share
+    draw = (
+        province
+        + rng.random(len(province)) * _route_total(routes, len(scenario.provinces))[province]
+    )
+    picks = np.minimum(np.searchsorted(edges, draw, side="right"), len(routes) - 1)
+    crossing = np.array([checkpoint_index[r.checkpoint] for _, r in routes], dtype=np.int16)
+    low = np.array([r.travel_days_min for _, r in routes], dtype=np.int16)
+    span = np.array([r.travel_days_max - r.travel_days_min + 1 for _, r in routes])
+    travel_days = low[picks] + (rng.random(len(province)) * span[picks]).astype(np.int16)
+    return crossing[picks], travel_days
+
+
+def _route_total(routes: list, provinces: int) -> np.ndarray:
+    totals = np.zeros(provinces)
+    for p, r in routes:
+        totals[p] += r.share
+    return totals
