@@ -88,7 +88,8 @@ def _finish(fig, ax, title: str, ylabel: str, path: Path) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

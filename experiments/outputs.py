@@ -13,7 +13,9 @@ from model.scenario import ScenarioError
 
 def check_destination(out: Path, force: bool) -> None:
     """Refuse an existing, non-empty folder unless forced (before any work is done)."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(str(out), "--out", "is a file", "a folder")
+    if out.exists() and any(out.iterdir()) and not force:
         raise ScenarioError(
             str(out), "--out", "exists and is not empty", "a new folder, or --force"
         )

@@ -59,6 +59,19 @@ class Checkpoint(mesa.Agent):
     def is_open(self, day: int) -> bool:
         return bool(self.capacity[day] > 0)
 
+    def first_open_day(self, day: int) -> int | None:
+        """The first day from `day` on when the crossing is open (None: not in the run)."""
+        open_days = np.flatnonzero(self.capacity[day:] > 0)
+        return day + int(open_days[0]) if len(open_days) else None
+
+    def expected_wait(self, day: int) -> float:
+        """Days a household arriving on `day` expects to wait: until the crossing opens, then
+        for the queue ahead of it to clear (closures are assumed to be announced)."""
+        opens = self.first_open_day(day)
+        if opens is None:
+            return float("inf")
+        return opens - day + self.queue_persons / self.capacity[opens]
+
     def admit(self, households: np.ndarray) -> None:
         """Households join the back of the queue (escorted deportees in their own line)."""
         population = self.model.population

@@ -107,20 +107,26 @@ class RepatriationModel(mesa.Model):
     def decide_departures(self) -> None:
         behaviour = self.settings.behaviour
         arrested, departed = self.ledger.recent_shares(self.day, self.province_persons)
+        reached = []
         for (province, status), queue in self.departure_queues.items():
             risk = self.exposure[self.day, status] * rules.perceived_risk(
                 self.pressure[self.day, status], arrested[province], departed[province], behaviour
             )
-            reached = queue.raise_level(rules.departure_hazard(risk, behaviour))
-            queue.release(len(reached))
-            leaving = reached[self.population.state[reached] == State.HOME]
-            if len(leaving):
-                self.leave_home(leaving, province)
+            group = queue.raise_level(rules.departure_hazard(risk, behaviour))
+            queue.release(len(group))
+            reached.append(group)
+        reached = np.concatenate(reached)
+        leaving = reached[self.population.state[reached] == State.HOME]
+        if len(leaving):
+            self.leave_home(leaving)
 
-    def leave_home(self, households: np.ndarray, province: int) -> None:
+    def leave_home(self, households: np.ndarray) -> None:
         pop = self.population
-        persons = self._move(households, State.HOME, State.TRAVELLING)
-        self.ledger.left_home[self.day, province] += persons.sum()
+        self._move(households, State.HOME, State.TRAVELLING)
+        by_province = np.bincount(
+            pop.province[households], pop.size[households], len(self.enforcement)
+        )
+        self.ledger.left_home[self.day] += by_province.astype(np.int64)
         pop.destination[households] = pop.crossing[households]
         self.transit.send(households, self.day + pop.travel_days[households])
 
@@ -145,23 +151,44 @@ class RepatriationModel(mesa.Model):
         if len(arrivals) == 0:
             return
         destinations = self.population.destination[arrivals]
-        for index in np.unique(destinations):
+        # Open crossings admit first, so rerouting sees their queues as they stand today.
+        present = np.flatnonzero(np.bincount(destinations, minlength=len(self.checkpoints)))
+        indices = sorted(present, key=lambda i: not self.checkpoints[i].is_open(self.day))
+        for index in indices:
             group = arrivals[destinations == index]
             checkpoint = self.checkpoints[index]
-            fallback = self._open_fallback(checkpoint)
-            if fallback is not None:
-                self.population.destination[group] = fallback.index
-                self.transit.send(group, self.day + self.settings.behaviour.reroute_days)
-                continue
+            if not checkpoint.is_open(self.day):
+                group = self._reroute(group, checkpoint)
             self._move(group, State.TRAVELLING, State.QUEUEING)
             checkpoint.admit(group)
 
-    def _open_fallback(self, checkpoint: Checkpoint) -> Checkpoint | None:
-        """Where arrivals at a closed crossing are sent instead (None: they wait)."""
-        if checkpoint.is_open(self.day) or not checkpoint.spec.fallback:
-            return None
-        fallback = self.checkpoints[self.checkpoint_index[checkpoint.spec.fallback]]
-        return fallback if fallback.is_open(self.day) else None
+    def _reroute(self, group: np.ndarray, closed: Checkpoint) -> np.ndarray:
+        """Send arrivals at a closed crossing on to its fallback while that is quicker.
+
+        Households fill the fallback up to the point where its expected wait, after the extra
+        days of travel, equals the wait for the closed crossing to reopen; the rest wait where
+        they are. Returns the households that stay.
+        """
+        if not closed.spec.fallback:
+            return group
+        fallback = self.checkpoints[self.checkpoint_index[closed.spec.fallback]]
+        detour = self.settings.behaviour.reroute_days
+        arrival = self.day + detour
+        if arrival >= len(self.dates):
+            return group
+        opens = fallback.first_open_day(arrival)
+        if opens is None:
+            return group
+        gain = closed.expected_wait(self.day) - (detour + fallback.expected_wait(arrival))
+        if not gain > 0:
+            return group
+        room = gain * fallback.capacity[opens]
+        cumulative = np.cumsum(self.population.size[group])
+        moving = int(np.searchsorted(cumulative, room, side="right"))
+        rerouted = group[:moving]
+        self.population.destination[rerouted] = fallback.index
+        self.transit.send(rerouted, arrival)
+        return group[moving:]
 
     # --- stage 4: crossing (called by Checkpoint) --------------------------------------------
 

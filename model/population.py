@@ -13,7 +13,7 @@ from enum import IntEnum
 import numpy as np
 
 from model import rules
-from model.scenario import Scenario
+from model.scenario import PopulationSettings, Scenario
 from model.schema import MAX_HOUSEHOLD_SIZE, STATUSES
 
 
@@ -39,6 +39,7 @@ class Population:
     state: np.ndarray  # State, int8
     deported: np.ndarray  # removed after arrest; bool
     destination: np.ndarray  # crossing it is travelling to or queueing at, int16
+    only_status: int | None = None  # the one status present, if only one is (a fast path)
 
     @property
     def households(self) -> int:
@@ -46,13 +47,18 @@ class Population:
 
     def persons_by_status(self, households: np.ndarray) -> np.ndarray:
         """Persons among `households`, by status (length len(STATUSES), int64)."""
+        if self.only_status is not None:
+            counts = np.zeros(len(STATUSES), dtype=np.int64)
+            counts[self.only_status] = self.size[households].sum()
+            return counts
         counts = np.bincount(self.status[households], self.size[households], len(STATUSES))
         return counts.astype(np.int64)
 
 
 def allocate(total: int, shares: np.ndarray) -> np.ndarray:
     """Split `total` persons by `shares` into integers that sum exactly to `total`."""
-    exact = total * np.asarray(shares, dtype=float)
+    shares = np.asarray(shares, dtype=float)
+    exact = total * shares / shares.sum()
     counts = np.floor(exact).astype(np.int64)
     largest_remainders = np.argsort(-(exact - counts), kind="stable")
     counts[largest_remainders[: total - counts.sum()]] += 1
@@ -114,7 +120,13 @@ def synthesise(
         state=np.full(n, State.HOME, dtype=np.int8),
         deported=np.zeros(n, dtype=bool),
         destination=crossing.copy(),
+        only_status=_only_status(p),
     )
+
+
+def _only_status(settings: PopulationSettings) -> int | None:
+    present = [i for i, status in enumerate(STATUSES) if settings.persons(status) > 0]
+    return present[0] if len(present) == 1 else None
 
 
 def choose_routes(

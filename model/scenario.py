@@ -189,7 +189,11 @@ def load_scenario(path: str | Path, name: str | None = None) -> Scenario:
         with path.open("rb") as handle:
             overrides = tomllib.load(handle)
     except FileNotFoundError:
-        raise ScenarioError(str(path), "(file)", "no such file") from None
+        raise ScenarioError(str(path), "(file)", "no such file", "a scenario .toml file") from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), "(file)", "is a folder", "a scenario .toml file") from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError(str(path), "(file)", f"not UTF-8 text: {error}", "UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(str(path), "(syntax)", f"not valid TOML: {error}") from None
     tree = merge_overrides(default_tree(), overrides, str(path))
@@ -217,7 +221,8 @@ def default_tree() -> dict:
         section, _, name = row["name"].partition(".")
         if section not in tree:
             raise ScenarioError(file, row["name"], "unknown section", ", ".join(SCALAR_SECTIONS))
-        tree[section][name] = parse_value(row["value"], specs[section][name], file, row["name"])
+        spec = specs[section][name]
+        tree[section][name] = parse_value(row["value"], spec, file, row["name"], text=True)
     for table in ("provinces", "checkpoints", "phases"):
         key = {"provinces": "province", "checkpoints": "checkpoint", "phases": "phase"}[table]
         tree[table] = {
@@ -244,7 +249,7 @@ def _parse_row(row: dict[str, str], table: str, where: str, filename: str) -> di
     for name, spec in specs.items():
         if name not in row:
             raise ScenarioError(file, f"{where}.{name}", "missing column", ", ".join(specs))
-        parsed[name] = parse_value(row[name] or "", spec, file, f"{where}.{name}")
+        parsed[name] = parse_value(row[name] or "", spec, file, f"{where}.{name}", text=True)
     return parsed
 
 
@@ -254,7 +259,7 @@ def _parse_row(row: dict[str, str], table: str, where: str, filename: str) -> di
 def expand_dotted(overrides: dict) -> dict:
     """Turn {"a.b.c": 1} into {"a": {"b": {"c": 1}}}; nested dicts pass through."""
     nested: dict = {}
-    for key, value in overrides.items():
+    for key, value in copy.deepcopy(overrides).items():
         parts = key.split(".")
         node = nested
         for part in parts[:-1]:
@@ -366,7 +371,9 @@ def check_consistency(s: Scenario, file: str) -> None:
     """Checks that span fields: date order, shares summing to one, references that exist."""
     t = s.timeline
     if not t.start < t.end:
-        raise ScenarioError(file, "timeline.end", f"{t.end} is not after start {t.start}")
+        raise ScenarioError(
+            file, "timeline.end", f"{t.end} is not after start {t.start}", f"a date after {t.start}"
+        )
     if not t.start <= t.count_start <= t.end:
         raise ScenarioError(
             file,
@@ -394,7 +401,9 @@ def check_consistency(s: Scenario, file: str) -> None:
         if c.fallback:
             _check_ref(c.fallback, checkpoint_ids - {c.id}, file, f"{where}.fallback")
         if c.opens > c.closes:
-            raise ScenarioError(file, f"{where}.closes", f"{c.closes} is before opens {c.opens}")
+            raise ScenarioError(
+                file, f"{where}.closes", f"{c.closes} is before opens {c.opens}", f">= {c.opens}"
+            )
         _check_capacity(c.capacity_per_hour * c.hours, file, where)
     by_id = {c.id: c for c in s.checkpoints}
     for i, change in enumerate(s.capacity_changes):
@@ -405,15 +414,24 @@ def check_consistency(s: Scenario, file: str) -> None:
     for i, closure in enumerate(s.closures):
         _check_ref(closure.checkpoint, checkpoint_ids, file, f"closures[{i}].checkpoint")
         if closure.start > closure.end:
-            raise ScenarioError(file, f"closures[{i}].end", "is before its start")
+            raise ScenarioError(
+                file,
+                f"closures[{i}].end",
+                f"{closure.end} is before its start",
+                f">= {closure.start}",
+            )
     _check_routes(s, province_ids, checkpoint_ids, file)
     _check_phases(s, file)
 
 
 def _check_routes(s: Scenario, province_ids: set, checkpoint_ids: set, file: str) -> None:
-    for province in province_ids:
-        mine = [r for r in s.routes if r.province == province]
-        _check_sum([r.share for r in mine], file, f"routes.{province}.*.share", "routes")
+    for province in s.provinces:
+        shares = [r.share for r in s.routes if r.province == province.id]
+        if province.population_share > 0 and not shares:
+            raise ScenarioError(
+                file, f"routes.{province.id}", "a province with people has no route out", "routes"
+            )
+        _check_sum(shares, file, f"routes.{province.id}.*.share", "routes")
     for r in s.routes:
         where = f"routes.{r.province}.{r.checkpoint}"
         _check_ref(r.province, province_ids, file, where)
@@ -431,7 +449,10 @@ def _check_phases(s: Scenario, file: str) -> None:
         for status in phase.statuses:
             if status in seen:
                 raise ScenarioError(
-                    file, f"{where}.statuses", f"{status} is already targeted by {seen[status]}"
+                    file,
+                    f"{where}.statuses",
+                    f"{status} is already targeted by {seen[status]}",
+                    "each status in at most one phase",
                 )
             seen[status] = phase.id
         if not phase.announcement <= phase.deadline <= phase.enforcement_start:
@@ -447,6 +468,14 @@ def _check_phases(s: Scenario, file: str) -> None:
         where = f"deadline_extensions[{i}]"
         _check_ref(ext.phase, set(phase_ids), file, f"{where}.phase")
         phase = phase_ids[ext.phase]
+        if ext.new_deadline > phase.enforcement_start:
+            raise ScenarioError(
+                file,
+                f"{where}.new_deadline",
+                f"{ext.new_deadline} is after the enforcement start of {ext.phase} "
+                f"({phase.enforcement_start}); move phases.{ext.phase}.enforcement_start too",
+                "new_deadline <= the phase's enforcement_start",
+            )
         if not phase.announcement <= ext.announced <= ext.new_deadline:
             raise ScenarioError(
                 file,

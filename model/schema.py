@@ -53,8 +53,14 @@ class Field:
         return f"{noun} from {self.low} to {self.high}{units}"
 
 
-def parse_value(raw: Any, spec: Field, file: str, field: str) -> Any:
-    """Convert a value read from CSV (text) or TOML (typed) to the field's type, or raise."""
+def parse_value(raw: Any, spec: Field, file: str, field: str, text: bool = False) -> Any:
+    """Convert a value to the field's type, or raise.
+
+    `text=True` for values read from the CSV tables, where everything is text; values from a
+    TOML file or from Python must already have the right type (a date may be ISO text).
+    """
+    if not text and isinstance(raw, str) and spec.kind in ("int", "float", "bool"):
+        raise ScenarioError(file, field, f"{raw!r} is text, not {spec.kind}", spec.allowed())
     value = _coerce(raw, spec, file, field)
     too_low = spec.low is not None and value < spec.low
     too_high = spec.high is not None and value > spec.high
@@ -130,8 +136,12 @@ def scalar_fields(rows: list[dict[str, str]], file: str) -> dict[str, dict[str, 
         if kind not in ("int", "float", "date", "bool"):
             raise ScenarioError(file, f"line {number} ({row['name']}), type", repr(kind))
         bound = Field(kind if kind != "bool" else "str")
-        low = parse_value(row["min"], bound, file, f"{row['name']}.min") if row["min"] else None
-        high = parse_value(row["max"], bound, file, f"{row['name']}.max") if row["max"] else None
+        low = (
+            parse_value(row["min"], bound, file, f"{row['name']}.min", True) if row["min"] else None
+        )
+        high = (
+            parse_value(row["max"], bound, file, f"{row['name']}.max", True) if row["max"] else None
+        )
         groups.setdefault(section, {})[name] = Field(kind, low, high, row["units"])
     return groups
 

@@ -17,8 +17,14 @@ class Transit:
         if np.isscalar(arrival_days):
             self._arrivals[int(arrival_days)].append(households)
             return
-        for day in np.unique(arrival_days):
-            self._arrivals[int(day)].append(households[arrival_days == day])
+        first, last = int(arrival_days.min()), int(arrival_days.max())
+        if first == last:
+            self._arrivals[first].append(households)
+            return
+        for day in range(first, last + 1):
+            arriving = households[arrival_days == day]
+            if len(arriving):
+                self._arrivals[day].append(arriving)
 
     def arriving(self, day: int) -> np.ndarray:
         """Remove and return the households that arrive on `day`."""

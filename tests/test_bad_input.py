@@ -1,0 +1,281 @@
+"""Bad input exits with status 2, names the file, the field and what is allowed, and writes
+nothing (architecture.md §5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiments.cli import main
+from model.scenario import ScenarioError, load_scenario
+
+
+def case(name: str, text: str, field: str):
+    """A bad scenario file and the field its error message must name."""
+    return pytest.param(text, field, id=name)
+
+
+CASES = [
+    case("unknown top-level key", "[populaton]\nundocumented = 5\n", "populaton"),
+    case("unknown key in a section", "[behaviour]\nfear_hazzard = 0.1\n", "behaviour.fear_hazzard"),
+    case(
+        "unknown key in a table row",
+        "[checkpoints.torkham]\ncapacity = 10.0\n",
+        "checkpoints.torkham.capacity",
+    ),
+    case(
+        "unknown key in a list row",
+        '[[closures]]\ncheckpoint = "torkham"\nstart = 2023-11-01\nend = 2023-11-02\nwhy = "x"\n',
+        "closures[0].why",
+    ),
+    case("string for a number", '[behaviour]\nfear_hazard = "high"\n', "behaviour.fear_hazard"),
+    case(
+        "float for an integer", "[population]\nundocumented = 30000.5\n", "population.undocumented"
+    ),
+    case("bool for a number", "[behaviour]\nfear_hazard = true\n", "behaviour.fear_hazard"),
+    case("bool for an integer", "[population]\nundocumented = true\n", "population.undocumented"),
+    case(
+        "number for a bool",
+        "[enforcement]\ndeportee_priority = 1\n",
+        "enforcement.deportee_priority",
+    ),
+    case("section not a table", "population = 30000\n", "population"),
+    case("above range", "[behaviour]\nfear_hazard = 2.0\n", "behaviour.fear_hazard"),
+    case("below range", "[population]\nundocumented = -5\n", "population.undocumented"),
+    case("date out of range", "[timeline]\nstart = 1999-01-01\n", "timeline.start"),
+    case(
+        "row value out of range", "[provinces.sindh]\nholding_capacity = -1\n", "holding_capacity"
+    ),
+    case(
+        "daily capacity below the largest household",
+        "[checkpoints.torkham]\ncapacity_per_hour = 1.0\n",
+        "checkpoints.torkham",
+    ),
+    case("unknown status", '[phases.phase1]\nstatuses = ["refugees"]\n', "phases.phase1.statuses"),
+    case("nobody to simulate", "[population]\nundocumented = 0\n", "population"),
+    case(
+        "timeline end before start",
+        "[timeline]\nend = 2023-09-01\n",
+        "timeline.end",
+    ),
+    case(
+        "phase deadline before announcement",
+        "[phases.phase1]\ndeadline = 2023-09-30\n",
+        "phases.phase1",
+    ),
+    case(
+        "phase enforcement before deadline",
+        "[phases.phase1]\nenforcement_start = 2023-10-30\n",
+        "phases.phase1",
+    ),
+    case(
+        "count_start after the run",
+        "[timeline]\ncount_start = 2024-02-01\n",
+        "timeline.count_start",
+    ),
+    case(
+        "count_start before the run",
+        "[timeline]\ncount_start = 2023-09-01\n",
+        "timeline.count_start",
+    ),
+    case(
+        "closure end before start",
+        '[[closures]]\ncheckpoint = "torkham"\nstart = 2023-11-10\nend = 2023-11-01\n',
+        "closures[0].end",
+    ),
+    case(
+        "checkpoint closes before it opens",
+        "[checkpoints.torkham]\ncloses = 2022-06-01\n",
+        "checkpoints.torkham.closes",
+    ),
+    case(
+        "extension before the announcement",
+        '[[deadline_extensions]]\nphase = "phase1"\nannounced = 2023-09-20\n'
+        "new_deadline = 2023-11-15\n",
+        "deadline_extensions[0]",
+    ),
+    case(
+        "extension beyond enforcement start",
+        '[[deadline_extensions]]\nphase = "phase1"\nannounced = 2023-10-20\n'
+        "new_deadline = 2023-11-15\n",
+        "deadline_extensions[0].new_deadline",
+    ),
+    case("reroute in no time", "[behaviour]\nreroute_days = 0\n", "behaviour.reroute_days"),
+    case(
+        "province shares do not sum to one",
+        "[provinces.punjab]\npopulation_share = 0.2\n",
+        "population_share",
+    ),
+    case(
+        "route shares do not sum to one",
+        "[routes.balochistan.chaman]\nshare = 0.5\n",
+        "routes.balochistan",
+    ),
+    case(
+        "travel days max below min",
+        "[routes.sindh.chaman]\ntravel_days_min = 5\ntravel_days_max = 2\n",
+        "routes.sindh.chaman.travel_days_max",
+    ),
+    case(
+        "unknown checkpoint in a province",
+        '[provinces.sindh]\ndeportation_checkpoint = "karachi_port"\n',
+        "provinces.sindh.deportation_checkpoint",
+    ),
+    case(
+        "unknown checkpoint in a closure",
+        '[[closures]]\ncheckpoint = "wagah"\nstart = 2023-11-01\nend = 2023-11-10\n',
+        "closures[0].checkpoint",
+    ),
+    case(
+        "unknown fallback checkpoint",
+        '[checkpoints.chaman]\nfallback = "wagah"\n',
+        "checkpoints.chaman.fallback",
+    ),
+    case(
+        "unknown checkpoint in a route",
+        "[routes.sindh.wagah]\nshare = 0.0\ntravel_days_min = 1\ntravel_days_max = 2\n",
+        "routes.sindh.wagah",
+    ),
+    case(
+        "unknown phase in an extension",
+        '[[deadline_extensions]]\nphase = "phase9"\nannounced = 2023-10-10\n'
+        "new_deadline = 2023-11-15\n",
+        "deadline_extensions[0].phase",
+    ),
+    case(
+        "new row missing fields",
+        '[checkpoints.wagah]\nname = "Wagah"\n',
+        "checkpoints.wagah",
+    ),
+    case(
+        "status targeted by two phases",
+        '[phases.phase2]\nstatuses = ["undocumented"]\nannouncement = 2023-11-01\n'
+        "deadline = 2023-11-02\nenforcement_start = 2023-11-03\n",
+        "phases.phase2.statuses",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "field"), CASES)
+def test_bad_scenario_file_exits_2_naming_file_field_and_allowed(text, field, write_toml, ifrp):
+    path = write_toml(text, "bad.toml")
+    out = path.parent / "out"
+    status, _, err = ifrp("run", path, "--out", out, "--quiet")
+    assert status == 2
+    assert str(path) in err
+    assert field in err
+    assert "allowed" in err
+    assert not out.exists()
+
+
+def test_invalid_toml_syntax_exits_2_with_the_line(write_toml, ifrp):
+    path = write_toml("[population\nundocumented = 5\n", "broken.toml")
+    out = path.parent / "out"
+    status, _, err = ifrp("run", path, "--out", out)
+    assert status == 2
+    assert str(path) in err
+    assert "line 1" in err
+    assert not out.exists()
+
+
+def test_missing_file_exits_2_naming_it(tmp_path, ifrp):
+    path = tmp_path / "nowhere.toml"
+    out = tmp_path / "out"
+    status, _, err = ifrp("run", path, "--out", out)
+    assert status == 2
+    assert str(path) in err
+    assert not out.exists()
+
+
+def test_misspelt_scenario_name_lists_the_available_ones(tmp_path, ifrp):
+    out = tmp_path / "out"
+    status, _, err = ifrp("run", "baselin", "--out", out)
+    assert status == 2
+    assert "baselin" in err
+    assert "'baseline'" in err  # the suggestion
+    assert "allowed: baseline" in err  # and the list of names
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--replicates", "0"],
+        ["--replicates", "-3"],
+        ["--replicates", "two"],
+        ["--seed", "-1"],
+        ["--seed", "x"],
+        ["--no-such-option"],
+    ],
+    ids=lambda args: " ".join(args),
+)
+def test_bad_command_line_arguments_exit_2(args, tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "baseline", *args, "--out", str(out)])
+    assert exit_info.value.code == 2
+    assert "usage: ifrp" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_missing_command_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([])
+    assert exit_info.value.code == 2
+
+
+def test_existing_non_empty_out_is_refused_and_left_untouched(small_toml, tmp_path, ifrp):
+    out = tmp_path / "previous"
+    out.mkdir()
+    (out / "summary.csv").write_text("precious\n", encoding="utf-8")
+    status, _, err = ifrp("run", small_toml, "--out", out, "--quiet")
+    assert status == 2
+    assert "--out" in err
+    assert "--force" in err
+    assert sorted(p.name for p in out.iterdir()) == ["summary.csv"]
+    assert (out / "summary.csv").read_text(encoding="utf-8") == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["previous", "small.toml"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[behaviour]\nfear_hazard = "0.05"\n',
+        '[population]\nundocumented = "30000"\n',
+        '[enforcement]\nprotection_letters_honoured = "true"\n',
+    ],
+    ids=["float", "int", "bool"],
+)
+def test_string_holding_a_number_is_a_wrong_type(text, write_toml):
+    with pytest.raises(ScenarioError):
+        load_scenario(write_toml(text))
+
+
+def test_file_that_is_not_utf8_exits_2(tmp_path, ifrp):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes("# Peshawar café\n[population]\nundocumented = 30000\n".encode("latin-1"))
+    out = tmp_path / "out"
+    status, _, err = ifrp("run", path, "--out", out)
+    assert status == 2
+    assert str(path) in err
+    assert not out.exists()
+
+
+def test_province_without_routes_is_refused(write_toml):
+    path = write_toml(
+        """
+        [provinces.other]
+        population_share = 0.0
+        [provinces.gilgit]
+        name = "Gilgit-Baltistan"
+        population_share = 0.004
+        enforcement_factor = 0.5
+        holding_capacity = 100
+        deportation_checkpoint = "torkham"
+        deportation_travel_days = 2
+        """
+    )
+    # Otherwise its households would silently leave by another province's route.
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    assert "routes.gilgit" in str(error.value)
+    assert "allowed" in str(error.value)

@@ -1,0 +1,276 @@
+"""Unit tests of the small pieces: allocation, household sizes, threshold and household queues,
+the phase pressure curve and scenario overrides."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model import rules
+from model.household_queue import HouseholdQueue
+from model.population import allocate, household_sizes
+from model.scenario import ScenarioError, default_scenario
+from model.schema import MAX_HOUSEHOLD_SIZE
+from model.thresholds import ThresholdQueue
+
+FAST = settings(max_examples=60, deadline=None, database=None, derandomize=True)
+
+# --- population.allocate -------------------------------------------------------------------
+
+
+@FAST
+@given(
+    total=st.integers(0, 10_000_000),
+    weights=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=12).filter(lambda w: sum(w) > 0),
+)
+def test_allocate_sums_exactly_and_stays_within_one_of_the_exact_share(total, weights):
+    shares = np.array(weights) / sum(weights)
+    counts = allocate(total, shares)
+    assert counts.sum() == total
+    assert (counts >= 0).all()
+    assert (np.abs(counts - total * shares) < 1.0 + 1e-6).all()
+
+
+def test_allocate_known_split():
+    np.testing.assert_array_equal(allocate(10, np.array([0.5, 0.3, 0.2])), [5, 3, 2])
+    np.testing.assert_array_equal(allocate(10, np.array([1 / 3] * 3)), [4, 3, 3])
+
+
+# Validation accepts shares that sum to 1 within 1e-6; the persons must still add up.
+@pytest.mark.parametrize("excess", [9e-7, -9e-7])
+def test_allocate_sums_exactly_for_shares_validation_accepts(excess):
+    shares = np.array([0.581 + excess, 0.228, 0.117, 0.046, 0.024, 0.004])
+    assert allocate(10_000_000, shares).sum() == 10_000_000
+
+
+# --- population.household_sizes ------------------------------------------------------------
+
+
+@FAST
+@given(
+    persons=st.integers(0, 50_000),
+    mean=st.floats(1.5, 15.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_household_sizes_sum_exactly_within_bounds(persons, mean, seed):
+    sizes = household_sizes(persons, mean, np.random.default_rng(seed))
+    assert int(sizes.sum()) == persons
+    if persons:
+        assert sizes.min() >= 1
+        assert sizes.max() <= MAX_HOUSEHOLD_SIZE
+
+
+def test_household_sizes_have_the_requested_mean():
+    mean = 7.0
+    sizes = household_sizes(1_000_000, mean, np.random.default_rng(1))
+    # 1 + Poisson(6): variance 6; the cap at 20 and the cut last household are negligible.
+    se = math.sqrt(mean - 1) / math.sqrt(len(sizes))
+    assert abs(sizes.mean() - mean) < 4 * se
+
+
+# --- thresholds.ThresholdQueue --------------------------------------------------------------
+
+
+def reach_days(propensity: np.ndarray, hazards: np.ndarray, seed: int) -> np.ndarray:
+    """Day (1-based raise count) on which each household is reached; 0 if never."""
+    queue = ThresholdQueue(np.arange(len(propensity)), propensity, np.random.default_rng(seed))
+    days = np.zeros(len(propensity), dtype=np.int64)
+    for day, hazard in enumerate(hazards, start=1):
+        reached = queue.raise_level(float(hazard))
+        days[reached] = day
+        queue.release(len(reached))
+    return days
+
+
+def bernoulli_days(propensity: np.ndarray, hazards: np.ndarray, seed: int) -> np.ndarray:
+    """The same with a daily draw per household, p = 1 - exp(-propensity x hazard)."""
+    rng = np.random.default_rng(seed)
+    days = np.zeros(len(propensity), dtype=np.int64)
+    for day, hazard in enumerate(hazards, start=1):
+        waiting = days == 0
+        leave = rng.random(len(propensity)) < rules.daily_probability(propensity, hazard)
+        days[waiting & leave] = day
+    return days
+
+
+@pytest.mark.parametrize("propensity", [0.3, 1.0, 2.5])
+def test_threshold_queue_gives_geometric_waiting_times(propensity):
+    hazard, n = 0.04, 40_000
+    days = reach_days(np.full(n, propensity), np.full(2_000, hazard), seed=5)
+    assert (days > 0).all()
+    p = -math.expm1(-propensity * hazard)
+    expected_mean, sd = 1 / p, math.sqrt(1 - p) / p
+    assert abs(days.mean() - expected_mean) < 4 * sd / math.sqrt(n)
+
+
+def test_threshold_queue_matches_daily_bernoulli_draws_under_varying_hazard():
+    n = 30_000
+    propensity = np.random.default_rng(0).uniform(0.05, 1.0, n)
+    # Hazard that rises, peaks and falls back, as around a deadline.
+    hazards = 0.002 + 0.05 * np.exp(-(((np.arange(120) - 45) / 12.0) ** 2))
+    threshold = reach_days(propensity, hazards, seed=6)
+    daily = bernoulli_days(propensity, hazards, seed=7)
+    exact = 1 - np.exp(-np.outer(np.cumsum(hazards), propensity)).mean(axis=1)  # P(by day)
+    for day in (10, 30, 45, 60, 90, 120):
+        p = exact[day - 1]
+        se = math.sqrt(p * (1 - p) / n)
+        for name, days in (("threshold", threshold), ("bernoulli", daily)):
+            share = ((days > 0) & (days <= day)).mean()
+            assert abs(share - p) < 4 * se, (name, day, share, p)
+
+
+def test_threshold_queue_orders_households_and_never_reaches_zero_propensity():
+    propensity = np.array([0.0, 1.0, 0.0, 1.0])
+    days = reach_days(propensity, np.full(400, 0.1), seed=3)
+    assert (days[[0, 2]] == 0).all()
+    assert (days[[1, 3]] > 0).all()
+
+
+def test_threshold_queue_keeps_unreleased_households_first_in_line():
+    queue = ThresholdQueue(np.arange(100), np.ones(100), np.random.default_rng(2))
+    reached = queue.raise_level(0.5)
+    assert len(reached) > 10
+    queue.release(3)
+    again = queue.raise_level(0.0)
+    np.testing.assert_array_equal(again, reached[3:])
+
+
+# --- household_queue.HouseholdQueue ---------------------------------------------------------
+
+
+@FAST
+@given(
+    chunks=st.lists(st.lists(st.integers(1, MAX_HOUSEHOLD_SIZE), max_size=30), max_size=8),
+    capacities=st.lists(st.integers(0, 150), min_size=1, max_size=12),
+)
+def test_household_queue_take_is_fifo_whole_households_within_capacity(chunks, capacities):
+    queue = HouseholdQueue()
+    sizes: list[int] = []
+    for chunk in chunks:
+        ids = np.arange(len(sizes), len(sizes) + len(chunk))
+        queue.push(ids, np.array(chunk, dtype=np.int32))
+        sizes.extend(chunk)
+    front = 0
+    for capacity in capacities:
+        taken, persons = queue.take(capacity)
+        ids = np.concatenate(taken) if taken else np.empty(0, dtype=np.int64)
+        # First in, first out, and no household skipped or split.
+        np.testing.assert_array_equal(ids, np.arange(front, front + len(ids)))
+        assert persons == sum(sizes[front : front + len(ids)])
+        assert persons <= capacity
+        front += len(ids)
+        # Greedy: the next household would not have fitted.
+        if front < len(sizes):
+            assert sizes[front] > capacity - persons
+        assert queue.persons == sum(sizes[front:])
+
+
+def test_household_queue_never_splits_a_household():
+    queue = HouseholdQueue()
+    queue.push(np.array([7, 8]), np.array([12, 5]))
+    taken, persons = queue.take(10)
+    assert taken == [] and persons == 0, "12 do not fit in 10 places, nor does anyone behind"
+    taken, persons = queue.take(17)
+    np.testing.assert_array_equal(np.concatenate(taken), [7, 8])
+    assert persons == 17
+    assert queue.persons == 0
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+BEHAVIOUR = default_scenario().behaviour
+
+
+def test_phase_pressure_curve():
+    announcement, deadline = 10, 38
+    pressure = [rules.phase_pressure(d, announcement, deadline, BEHAVIOUR) for d in range(120)]
+    assert pressure[:announcement] == [0.0] * announcement
+    assert pressure[announcement] == pytest.approx(BEHAVIOUR.announcement_fear)
+    assert pressure[deadline] == pytest.approx(1.0)
+    rising = np.array(pressure[announcement : deadline + 1])
+    assert (np.diff(rising) > 0).all()
+    falling = np.array(pressure[deadline:])
+    assert (np.diff(falling) < 0).all()
+    persistence = BEHAVIOUR.fear_persistence
+    assert (falling > persistence).all()
+    assert pressure[-1] == pytest.approx(persistence, abs=1e-3)
+    after_one_e_fold = deadline + BEHAVIOUR.fear_decay_days
+    assert rules.phase_pressure(after_one_e_fold, announcement, deadline, BEHAVIOUR) == (
+        pytest.approx(persistence + (1 - persistence) / math.e)
+    )
+
+
+def test_phase_pressure_when_the_deadline_is_the_announcement_day():
+    assert rules.phase_pressure(4, 5, 5, BEHAVIOUR) == 0.0
+    assert rules.phase_pressure(5, 5, 5, BEHAVIOUR) == pytest.approx(1.0)
+    assert rules.phase_pressure(6, 5, 5, BEHAVIOUR) < 1.0
+
+
+def test_enforcement_ramp_and_daily_probability():
+    enforcement = default_scenario().enforcement
+    ramp = enforcement.ramp_days
+    assert rules.enforcement_level(-1, enforcement) == 0.0
+    assert rules.enforcement_level(0, enforcement) == pytest.approx(1 / ramp)
+    assert rules.enforcement_level(ramp - 1, enforcement) == pytest.approx(1.0)
+    assert rules.enforcement_level(10 * ramp, enforcement) == 1.0
+    assert rules.daily_probability(2.0, 0.1) == pytest.approx(1 - math.exp(-0.2))
+    assert rules.daily_probability(0.0, 0.1) == 0.0
+
+
+# --- Scenario.with_overrides ----------------------------------------------------------------
+
+
+def test_with_overrides_dotted_keys_equal_nested_tables():
+    base = default_scenario()
+    dotted = base.with_overrides(
+        {"behaviour.fear_hazard": 0.1, "checkpoints.torkham.capacity_per_hour": 50.0}
+    )
+    nested = base.with_overrides(
+        {"behaviour": {"fear_hazard": 0.1}, "checkpoints": {"torkham": {"capacity_per_hour": 50.0}}}
+    )
+    assert dotted == nested
+    assert dotted.behaviour.fear_hazard == 0.1
+    by_id = {c.id: c for c in dotted.checkpoints}
+    assert by_id["torkham"].capacity_per_hour == 50.0
+    assert by_id["torkham"].hours == 12.0, "the rest of the row is kept"
+    assert by_id["chaman"] == {c.id: c for c in base.checkpoints}["chaman"]
+    # The original is unchanged.
+    assert base.behaviour.fear_hazard == 0.034
+    assert {c.id: c for c in base.checkpoints}["torkham"].capacity_per_hour == 400.0
+
+
+def test_with_overrides_replaces_list_tables_and_validates():
+    base = default_scenario()
+    closure = {"checkpoint": "chaman", "start": "2023-11-01", "end": "2023-11-03"}
+    changed = base.with_overrides({"closures": [closure], "capacity_changes": []})
+    assert len(changed.closures) == 1
+    assert changed.closures[0].checkpoint == "chaman"
+    assert changed.capacity_changes == ()
+    with pytest.raises(ScenarioError) as error:
+        base.with_overrides({"behaviour.fear_hazard": 5.0}, source="sweep point 3")
+    assert error.value.file == "sweep point 3"
+    assert error.value.field == "behaviour.fear_hazard"
+    assert "allowed" in str(error.value)
+
+
+def test_with_overrides_adds_a_phase_by_dotted_key():
+    phase2 = {
+        "statuses": ["acc"],
+        "announcement": "2024-03-01",
+        "deadline": "2024-03-31",
+        "enforcement_start": "2024-04-01",
+    }
+    scenario = default_scenario().with_overrides({"phases.phase2": phase2})
+    assert [p.id for p in scenario.phases] == ["phase1", "phase2"]
+    assert scenario.phases[1].statuses == ("acc",)
+
+
+def test_with_overrides_leaves_the_callers_dict_alone():
+    inner = {"fear_hazard": 0.2}
+    default_scenario().with_overrides({"behaviour": inner, "behaviour.base_hazard": 0.001})
+    assert inner == {"fear_hazard": 0.2}
