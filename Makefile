@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && \
 	{ echo $$p; break; }; done)
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench scenarios sweep clean
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -34,8 +34,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every scenario of experiments/scenarios/ against the baseline (same seeds: paired differences).
+scenarios: $(STAMP)
+	$(BIN)/ifrp run --all --out results/scenarios --force
+
+# The example sweep (a 2-lever grid), resumable: re-run after an interruption to continue.
+sweep: $(STAMP)
+	$(BIN)/ifrp sweep experiments/sweeps/deadline_and_enforcement.toml
+
+# Speed and memory on this machine (several minutes): results/benchmarks/*.json, benchmark.png.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/replicate.py
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Time and memory of one full-scale baseline replicate on this machine.
 
-    python benchmarks/replicate.py [--runs 7] [--out results/benchmarks/replicate.json]
+    python -m benchmarks.replicate [--runs 7] [--out results/benchmarks/replicate.json]
 
 Wall time is the median of --runs replicates (different seeds) after one warm-up, from model
 construction (population synthesis included) to the report date. Peak memory is the maximum
@@ -11,43 +11,45 @@ tracemalloc peak of the replicate alone.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import resource
 import statistics
 import subprocess
 import sys
 import time
 import tracemalloc
-from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.machine import machine, write_json
+from model.model import RepatriationModel
+from model.scenario import default_scenario
+
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent across exec.
 ONE_RUN = """
-import resource
 from model.model import RepatriationModel
 RepatriationModel(rng=0).run_model()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+with open("/proc/self/status") as status:
+    print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
 """
 
 
-def time_replicates(runs: int) -> list[float]:
-    from model.model import RepatriationModel
-    from model.scenario import default_scenario
-
+def time_replicates(runs: int) -> dict[str, list[float]]:
+    """Wall and CPU seconds of `runs` full-scale replicates, after one warm-up run."""
     scenario = default_scenario()
     RepatriationModel(scenario, rng=0).run_model()
-    times = []
+    wall, cpu, build = [], [], []
     for seed in range(1, runs + 1):
-        start = time.perf_counter()
-        RepatriationModel(scenario, rng=seed).run_model()
-        times.append(time.perf_counter() - start)
-    return times
+        start, start_cpu = time.perf_counter(), time.process_time()
+        model = RepatriationModel(scenario, rng=seed)
+        built = time.perf_counter()
+        model.run_model()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        build.append(built - start)
+    return {"wall": wall, "cpu": cpu, "build": build}
 
 
 def traced_peak_mib() -> float:
-    from model.model import RepatriationModel
-    from model.scenario import default_scenario
-
+    """Peak memory allocated while building and running one replicate (tracemalloc)."""
     scenario = default_scenario()
     tracemalloc.start()
     RepatriationModel(scenario, rng=0).run_model()
@@ -57,10 +59,33 @@ def traced_peak_mib() -> float:
 
 
 def process_peak_mib() -> float:
+    """Peak resident memory of a fresh Python process that imports the model and runs one
+    replicate (Linux: the process's VmHWM)."""
     result = subprocess.run(
         [sys.executable, "-c", ONE_RUN], capture_output=True, text=True, check=True
     )
     return int(result.stdout.strip().splitlines()[-1]) / 1024
+
+
+def measure(runs: int = 7) -> dict:
+    times = time_replicates(runs)
+    model = RepatriationModel(rng=0)
+    return {
+        "what": "one full-scale baseline replicate (population synthesis + all days)",
+        "persons": model.initial_persons,
+        "households": model.population.households,
+        "days": len(model.dates),
+        "runs": runs,
+        "seconds_median": round(statistics.median(times["wall"]), 4),
+        "seconds_min": round(min(times["wall"]), 4),
+        "seconds_max": round(max(times["wall"]), 4),
+        "cpu_seconds_median": round(statistics.median(times["cpu"]), 4),
+        "build_seconds_median": round(statistics.median(times["build"]), 4),
+        "seconds_each": [round(t, 4) for t in times["wall"]],
+        "tracemalloc_peak_mib": round(traced_peak_mib(), 1),
+        "process_peak_rss_mib": round(process_peak_mib(), 1),
+        "machine": machine(),
+    }
 
 
 def main() -> None:
@@ -68,33 +93,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("results/benchmarks/replicate.json"))
     args = parser.parse_args()
-    times = time_replicates(args.runs)
-    from model.model import RepatriationModel
-
-    model = RepatriationModel(rng=0)
-    report = {
-        "what": "one full-scale baseline replicate (population synthesis + all days)",
-        "persons": model.initial_persons,
-        "households": model.population.households,
-        "days": len(model.dates),
-        "runs": args.runs,
-        "seconds_median": round(statistics.median(times), 4),
-        "seconds_min": round(min(times), 4),
-        "seconds_max": round(max(times), 4),
-        "tracemalloc_peak_mib": round(traced_peak_mib(), 1),
-        "process_peak_rss_mib": round(process_peak_mib(), 1),
-        "self_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "python": sys.version.split()[0],
-            "cores": __import__("os").cpu_count(),
-        },
-        "measured": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(report, indent=2))
+    report = measure(args.runs)
+    report["self_peak_rss_mib"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
+    write_json(args.out, report)
+    print(f"{report['seconds_median']} s, {report['process_peak_rss_mib']} MiB -> {args.out}")
 
 
 if __name__ == "__main__":

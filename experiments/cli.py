@@ -8,10 +8,17 @@ from datetime import datetime
 from pathlib import Path
 
 from experiments import figures, scenarios
+from experiments.calibration.command import add_parser as add_calibrate_parser
+from experiments.compare_command import add_parser as add_compare_parser
+from experiments.compare_command import run_many
 from experiments.manifest import build_manifest, now
 from experiments.outputs import check_destination, write_folder, write_json
-from experiments.runner import replicate_seeds, run_replicates
+from experiments.posterior import posterior_scenarios
+from experiments.runner import replicate_seeds, run_each, run_replicates
+from experiments.scenarios import CALIBRATED
+from experiments.sweep_command import add_parser as add_sweep_parser
 from experiments.tables import daily_table, summary_table
+from experiments.validate import add_parser as add_validate_parser
 from model.schema import ROUTES, ScenarioError
 
 
@@ -48,12 +55,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="a scenario name from experiments/scenarios/ or a path to a .toml file "
         "(default: baseline)",
     )
+    run.add_argument(
+        "more",
+        nargs="*",
+        metavar="SCENARIO",
+        help="more scenarios: each runs with the same seeds into OUT/NAME, and OUT/comparison "
+        "compares them with the first",
+    )
+    run.add_argument(
+        "--all",
+        action="store_true",
+        help="run the baseline and every scenario of experiments/scenarios/ and compare them",
+    )
     run.add_argument("--replicates", type=_count, default=10, help="replicates (default: 10)")
     run.add_argument("--seed", type=_seed, default=1, help="root seed (entropy; default: 1)")
     run.add_argument("--out", type=Path, help="result folder (must not exist, or be empty)")
     run.add_argument("--force", action="store_true", help="replace an existing --out folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    run.add_argument(
+        "--posterior",
+        action="store_true",
+        help="draw each replicate's calibrated parameters from results/calibration/posterior.csv",
+    )
     run.set_defaults(func=command_run)
+    add_calibrate_parser(commands)
+    add_validate_parser(commands)
+    add_sweep_parser(commands)
+    add_compare_parser(commands)
     return parser
 
 
@@ -67,13 +95,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    if args.all or args.more:
+        return run_many(args, command_run)
     scenario = scenarios.resolve(args.scenario)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or Path("results") / "runs" / f"{scenario.name}-{stamp}"
     check_destination(out, args.force)
     started = now()
     seeds = replicate_seeds(args.seed, args.replicates)
-    results = run_replicates(scenario, seeds, progress=not args.quiet)
+    draws = None
+    if args.posterior:
+        per_replicate, draws = posterior_scenarios(args.scenario, seeds)
+        results = run_each(per_replicate, seeds, progress=not args.quiet)
+    else:
+        results = run_replicates(scenario, seeds, progress=not args.quiet)
     summary = summary_table(results, scenario)
     daily = daily_table(results, scenario)
 
@@ -82,6 +117,7 @@ def command_run(args: argparse.Namespace) -> int:
         daily.to_csv(folder / "daily.csv", index=False)
         figures.draw_all(results, scenario, folder / "figures")
         manifest = build_manifest(scenario, args.scenario, args.seed, seeds, started)
+        manifest["calibration"] = calibration_note(draws)
         write_json(folder / "manifest.json", manifest)
 
     folder = write_folder(out, write, args.force)
@@ -98,3 +134,12 @@ def _headline(summary, scenario) -> str:
     lines = [f"{scenario.name}: mean of {len(summary)} replicates, persons, {counted}"]
     lines += [f"  {name:<20}{means[name]:>12,.0f}" for name in columns]
     return "\n".join(lines)
+
+
+def calibration_note(draws: list[int] | None) -> dict:
+    """How the calibrated parameters of a run were set."""
+    if draws is not None:
+        return {"parameters": "posterior draws", "posterior_rows": draws}
+    if CALIBRATED.is_file():
+        return {"parameters": "best fit", "file": str(CALIBRATED)}
+    return {"parameters": "hand-set defaults (no calibration found)"}

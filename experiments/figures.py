@@ -38,8 +38,9 @@ ROUTE_COLOURS = {
 def reported_targets(path: Path = TARGETS_FILE) -> dict[str, tuple[int, date]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return {
-            row["quantity"]: (int(row["value"]), date.fromisoformat(row["date"]))
+            row["quantity"]: (int(float(row["value"])), date.fromisoformat(row["period_end"]))
             for row in csv.DictReader(handle)
+            if row["kind"] in ("primary", "derived")
         }
 
 

@@ -48,3 +48,13 @@ def run_replicates(
 ) -> list[ReplicateResult]:
     bar = tqdm(seeds, desc=f"{scenario.name}", unit="run", disable=not progress, leave=False)
     return [run_replicate(scenario, seed, i) for i, seed in enumerate(bar)]
+
+
+def run_each(
+    scenarios: list[Scenario], seeds: list[int], progress: bool = True
+) -> list[ReplicateResult]:
+    """Replicate i runs scenarios[i] with seeds[i] (e.g. one posterior draw per replicate)."""
+    pairs = tqdm(
+        list(zip(scenarios, seeds, strict=True)), desc="posterior", unit="run", disable=not progress
+    )
+    return [run_replicate(scenario, seed, i) for i, (scenario, seed) in enumerate(pairs)]

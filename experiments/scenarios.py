@@ -1,23 +1,39 @@
-"""Find a scenario by name (a file in experiments/scenarios/) or by path to a TOML file."""
+"""Find a scenario by name (a file in experiments/scenarios/) or by path to a TOML file.
+
+Every scenario applies over the calibrated baseline: the defaults in model/data/ plus the
+best-fit point of the committed calibration (results/calibration/best_fit.toml), when present.
+"""
 
 from __future__ import annotations
 
 import difflib
 from pathlib import Path
 
-from model.scenario import Scenario, ScenarioError, load_scenario
+from model.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
+CALIBRATED = Path(__file__).resolve().parent.parent / "results" / "calibration" / "best_fit.toml"
 
 
 def available() -> list[str]:
     return sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
 
 
-def resolve(name_or_path: str) -> Scenario:
-    """Load a named scenario, or a .toml file; a misspelt name lists the available ones."""
+def calibrated_base() -> Scenario:
+    """The defaults with the committed best-fit point applied (the defaults alone if none)."""
+    if CALIBRATED.is_file():
+        return load_scenario(CALIBRATED, "calibrated")
+    return default_scenario()
+
+
+def resolve(name_or_path: str, base: Scenario | None = None) -> Scenario:
+    """Load a named scenario, or a .toml file, over `base` (default: the calibrated baseline).
+
+    A misspelt name lists the available ones.
+    """
+    base = base if base is not None else calibrated_base()
     if name_or_path.endswith(".toml") or Path(name_or_path).is_file():
-        return load_scenario(name_or_path)
+        return load_scenario(name_or_path, base=base)
     path = SCENARIO_DIR / f"{name_or_path}.toml"
     if not path.is_file():
         names = available()
@@ -29,4 +45,4 @@ def resolve(name_or_path: str) -> Scenario:
             f"no such scenario; {hint}give a name or a path to a .toml file",
             ", ".join(names),
         )
-    return load_scenario(path, name_or_path)
+    return load_scenario(path, name_or_path, base=base)

@@ -49,6 +49,7 @@ class Checkpoint(mesa.Agent):
         self.spec = spec
         self.index = index
         self.capacity = daily_capacity(spec, model.settings)
+        self._capacity = self.capacity.tolist()  # Python ints for the daily lookups
         self.deportees = HouseholdQueue()
         self.voluntary = HouseholdQueue()
 
@@ -57,7 +58,7 @@ class Checkpoint(mesa.Agent):
         return self.deportees.persons + self.voluntary.persons
 
     def is_open(self, day: int) -> bool:
-        return bool(self.capacity[day] > 0)
+        return self._capacity[day] > 0
 
     def first_open_day(self, day: int) -> int | None:
         """The first day from `day` on when the crossing is open (None: not in the run)."""
@@ -72,24 +73,38 @@ class Checkpoint(mesa.Agent):
             return float("inf")
         return opens - day + self.queue_persons / self.capacity[opens]
 
-    def admit(self, households: np.ndarray) -> None:
-        """Households join the back of the queue (escorted deportees in their own line)."""
+    def admit(
+        self,
+        households: np.ndarray,
+        sizes: np.ndarray | None = None,
+        deported: np.ndarray | None = None,
+    ) -> None:
+        """Households join the back of the queue (escorted deportees in their own line).
+
+        `sizes` and `deported` are the households' own, looked up when not given.
+        """
         population = self.model.population
-        deported = population.deported[households]
+        if sizes is None:
+            sizes = population.size[households]
         if self.model.settings.enforcement.deportee_priority:
-            escorted = households[deported]
-            self.deportees.push(escorted, population.size[escorted])
-            households = households[~deported]
-        self.voluntary.push(households, population.size[households])
+            if deported is None:
+                deported = population.deported[households]
+            if deported.any():
+                self.deportees.push(households[deported], sizes[deported])
+                kept = ~deported
+                households, sizes = households[kept], sizes[kept]
+        self.voluntary.push(households, sizes)
 
     def step(self) -> None:
         day = self.model.day
-        remaining = int(self.capacity[day])
-        crossed = []
-        for line in (self.deportees, self.voluntary):
-            taken, persons = line.take(remaining)
-            crossed.extend(taken)
-            remaining -= persons
-        if crossed:
-            self.model.cross(np.concatenate(crossed), self.index)
+        remaining = self._capacity[day]
+        if remaining and (self.deportees.persons or self.voluntary.persons):
+            # With priority, the deportee line holds every deportee and the other line none.
+            priority = self.model.settings.enforcement.deportee_priority
+            lines = ((self.deportees, True), (self.voluntary, False if priority else None))
+            for line, deported in lines:
+                households, persons = line.take(remaining)
+                if persons:
+                    self.model.cross(households, self.index, persons, deported)
+                    remaining -= persons
         self.model.ledger.record_queue(day, self.index, self.queue_persons)

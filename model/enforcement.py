@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import mesa
 import numpy as np
@@ -11,10 +11,25 @@ import numpy as np
 from model import rules
 from model.population import State
 from model.scenario import Province
-from model.thresholds import ThresholdQueue
 
 if TYPE_CHECKING:
     from model.model import RepatriationModel
+
+
+class ArrestLine(Protocol):
+    """The households of one status group in the order police would arrest them.
+
+    `model.thresholds.ThresholdQueue` in the engine; daily draws by household agents in the
+    plain-Mesa version (`model.household_agents.ArrestDraws`).
+    """
+
+    def raise_level(self, hazard: float) -> np.ndarray:
+        """Apply a day's arrest hazard; return the households in line (not yet released)."""
+        ...
+
+    def release(self, count: int) -> None:
+        """Take the first `count` households in line out of it."""
+        ...
 
 
 class ProvincialEnforcement(mesa.Agent):
@@ -30,7 +45,7 @@ class ProvincialEnforcement(mesa.Agent):
         model: RepatriationModel,
         province: Province,
         index: int,
-        arrest_queues: dict[int, ThresholdQueue],
+        arrest_queues: dict[int, ArrestLine],
     ) -> None:
         super().__init__(model)
         self.province = province
@@ -52,7 +67,7 @@ class ProvincialEnforcement(mesa.Agent):
         while self._detention and self._detention[0][0] <= day:
             _, households, persons = self._detention.popleft()
             self.detained_persons -= persons
-            self.model.deport(households, self.province)
+            self.model.deport(households, self.province, persons)
 
     def arrest(self) -> None:
         model = self.model
@@ -64,16 +79,18 @@ class ProvincialEnforcement(mesa.Agent):
             level = rules.enforcement_level(model.day - start, enforcement)
             hazard = rules.arrest_hazard(level, self.province.enforcement_factor, enforcement)
             reached = queue.raise_level(hazard)
+            if len(reached) == 0:
+                continue
             at_home = np.flatnonzero(model.population.state[reached] == State.HOME)
             cumulative = np.cumsum(model.population.size[reached[at_home]])
-            fit = int(np.searchsorted(cumulative, self.free_places, side="right"))
+            fit = int(cumulative.searchsorted(self.free_places, side="right"))
             # Households reached but beyond the centres' room stay first in line for tomorrow.
             queue.release(len(reached) if fit == len(at_home) else int(at_home[fit]))
             if fit == 0:
                 continue
             arrested = reached[at_home[:fit]]
             persons = int(cumulative[fit - 1])
-            model.detain(arrested, self.index)
+            model.detain(arrested, self.index, persons)
             self.detained_persons += persons
             release_day = model.day + enforcement.detention_days
             self._detention.append((release_day, arrested, persons))

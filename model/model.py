@@ -54,38 +54,41 @@ class RepatriationModel(mesa.Model):
             np.bincount(pop.province, pop.size, len(s.provinces)).astype(np.int64), 1
         )
         self.pressure, self.exposure = risk_schedule(s)
+        self._pressure_rows, self._exposure_rows = self.pressure.tolist(), self.exposure.tolist()
         self.enforcement_start = enforcement_starts(s)
 
-        self.departure_queues = self._threshold_queues(pop.readiness, departure_rng)
-        arrest_queues = self._threshold_queues(pop.visibility, arrest_rng)
+        self.departure_queues = self._departure_lines(departure_rng)
+        arrest_lines = self._arrest_lines(arrest_rng)
         self.checkpoints = [Checkpoint(self, spec, i) for i, spec in enumerate(s.checkpoints)]
         self.enforcement = [
             ProvincialEnforcement(
-                self, province, i, {st: q for (p, st), q in arrest_queues.items() if p == i}
+                self, province, i, {st: q for (p, st), q in arrest_lines.items() if p == i}
             )
             for i, province in enumerate(s.provinces)
         ]
         self.transit = Transit()
+        self._deportations = False  # whether anyone has been arrested (and so will be deported)
         self.ledger = Ledger(s.timeline.days, len(s.checkpoints), len(s.provinces), len(State))
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
         self.running = True
+
+    def _departure_lines(self, rng: np.random.Generator) -> dict[tuple[int, int], ThresholdQueue]:
+        """Who leaves home when, by (province, status) group (readiness as propensity)."""
+        return self._threshold_queues(self.population.readiness, rng)
+
+    def _arrest_lines(self, rng: np.random.Generator) -> dict[tuple[int, int], ThresholdQueue]:
+        """Who is arrested when, by (province, status) group (visibility as propensity)."""
+        return self._threshold_queues(self.population.visibility, rng)
 
     def _threshold_queues(
         self, propensity: np.ndarray, rng: np.random.Generator
     ) -> dict[tuple[int, int], ThresholdQueue]:
         """One queue per (province, status) group that has households."""
-        pop = self.population
-        group = pop.province.astype(np.int64) * len(STATUSES) + pop.status
-        order = np.argsort(group, kind="stable")
-        bounds = np.searchsorted(group[order], np.arange(group.max() + 2))
-        queues = {}
-        for key in range(group.max() + 1):
-            members = order[bounds[key] : bounds[key + 1]]
-            if len(members):
-                queues[divmod(key, len(STATUSES))] = ThresholdQueue(
-                    members, propensity[members], rng
-                )
-        return queues
+        blocks = self.population.blocks
+        return {
+            group: ThresholdQueue(np.arange(rows.start, rows.stop), propensity[rows], rng)
+            for group, rows in sorted(blocks.items())
+        }
 
     @property
     def date(self) -> date:
@@ -107,38 +110,52 @@ class RepatriationModel(mesa.Model):
     def decide_departures(self) -> None:
         behaviour = self.settings.behaviour
         arrested, departed = self.ledger.recent_shares(self.day, self.province_persons)
+        # Python floats: a handful of scalar operations per group, cheaper than numpy scalars.
+        arrested, departed = arrested.tolist(), departed.tolist()
+        pressure, exposure = self._pressure_rows[self.day], self._exposure_rows[self.day]
         reached = []
         for (province, status), queue in self.departure_queues.items():
-            risk = self.exposure[self.day, status] * rules.perceived_risk(
-                self.pressure[self.day, status], arrested[province], departed[province], behaviour
+            risk = exposure[status] * rules.perceived_risk(
+                pressure[status], arrested[province], departed[province], behaviour
             )
             group = queue.raise_level(rules.departure_hazard(risk, behaviour))
-            queue.release(len(group))
-            reached.append(group)
-        reached = np.concatenate(reached)
+            if len(group):
+                queue.release(len(group))
+                reached.append(group)
+        if not reached:
+            return
+        reached = np.concatenate(reached) if len(reached) > 1 else reached[0]
         leaving = reached[self.population.state[reached] == State.HOME]
         if len(leaving):
             self.leave_home(leaving)
 
     def leave_home(self, households: np.ndarray) -> None:
         pop = self.population
-        self._move(households, State.HOME, State.TRAVELLING)
         by_province = np.bincount(
             pop.province[households], pop.size[households], len(self.enforcement)
-        )
-        self.ledger.left_home[self.day] += by_province.astype(np.int64)
+        ).astype(np.int64)
+        persons = pop.persons_by_status(households, int(by_province.sum()))
+        self._move(households, State.HOME, State.TRAVELLING, persons)
+        self.ledger.left_home[self.day] += by_province
         pop.destination[households] = pop.crossing[households]
         self.transit.send(households, self.day + pop.travel_days[households])
 
     # --- stage 2: enforcement (called by ProvincialEnforcement) ------------------------------
 
-    def detain(self, households: np.ndarray, province: int) -> None:
-        persons = self._move(households, State.HOME, State.DETAINED)
+    def detain(self, households: np.ndarray, province: int, persons: int | None = None) -> None:
+        """Arrest households at home (`persons`: their number, if the caller has counted it)."""
+        by_status = self.population.persons_by_status(households, persons)
+        self._move(households, State.HOME, State.DETAINED, by_status)
         self.population.deported[households] = True
-        self.ledger.arrests[self.day, province] += persons
+        self._deportations = True
+        self.ledger.arrests[self.day, province] += by_status
 
-    def deport(self, households: np.ndarray, province: Province) -> None:
-        self._move(households, State.DETAINED, State.TRAVELLING)
+    def deport(
+        self, households: np.ndarray, province: Province, persons: int | None = None
+    ) -> None:
+        """Send detainees under escort to the province's crossing (`persons` as for detain)."""
+        by_status = self.population.persons_by_status(households, persons)
+        self._move(households, State.DETAINED, State.TRAVELLING, by_status)
         self.population.destination[households] = self.checkpoint_index[
             province.deportation_checkpoint
         ]
@@ -151,14 +168,36 @@ class RepatriationModel(mesa.Model):
         if len(arrivals) == 0:
             return
         destinations = self.population.destination[arrivals]
+        counts = np.bincount(destinations, minlength=len(self.checkpoints))
+        # Group by destination, keeping arrival order within each group.
+        arrivals = arrivals[np.argsort(destinations, kind="stable")]
+        ends, counts = np.cumsum(counts).tolist(), counts.tolist()
+        groups = {
+            i: arrivals[end - n : end]
+            for i, (n, end) in enumerate(zip(counts, ends, strict=True))
+            if n
+        }
+        closed = [i for i in groups if not self.checkpoints[i].is_open(self.day)]
+        if closed:
+            self._arrive_with_closures(groups, closed)
+            return
+        # The usual day: everyone joins the queue they came for, at once.
+        sizes, deported = self.population.size[arrivals], self.population.deported[arrivals]
+        persons = self.population.persons_by_status(arrivals, int(sizes.sum()))
+        self._move(arrivals, State.TRAVELLING, State.QUEUEING, persons)
+        for index, group in groups.items():
+            rows = slice(ends[index] - len(group), ends[index])
+            self.checkpoints[index].admit(group, sizes[rows], deported[rows])
+
+    def _arrive_with_closures(self, groups: dict[int, np.ndarray], closed: list[int]) -> None:
         # Open crossings admit first, so rerouting sees their queues as they stand today.
-        present = np.flatnonzero(np.bincount(destinations, minlength=len(self.checkpoints)))
-        indices = sorted(present, key=lambda i: not self.checkpoints[i].is_open(self.day))
-        for index in indices:
-            group = arrivals[destinations == index]
+        for index, group in groups.items():
+            if index not in closed:
+                self._move(group, State.TRAVELLING, State.QUEUEING)
+                self.checkpoints[index].admit(group)
+        for index in closed:
             checkpoint = self.checkpoints[index]
-            if not checkpoint.is_open(self.day):
-                group = self._reroute(group, checkpoint)
+            group = self._reroute(groups[index], checkpoint)
             self._move(group, State.TRAVELLING, State.QUEUEING)
             checkpoint.admit(group)
 
@@ -192,20 +231,43 @@ class RepatriationModel(mesa.Model):
 
     # --- stage 4: crossing (called by Checkpoint) --------------------------------------------
 
-    def cross(self, households: np.ndarray, checkpoint: int) -> None:
-        persons = self._move(households, State.QUEUEING, State.DEPARTED)
-        self.ledger.crossed[self.day, checkpoint] += persons
-        deported = households[self.population.deported[households]]
-        if len(deported):
-            self.ledger.deported[self.day, checkpoint] += self.population.persons_by_status(
-                deported
-            )
+    def cross(
+        self,
+        households: np.ndarray,
+        checkpoint: int,
+        persons: int | None = None,
+        deported: bool | None = None,
+    ) -> None:
+        """Households cross: recorded for the crossing and the day, and whether deported.
+
+        `persons` (their number) and `deported` (True: all of them were arrested, False: none)
+        spare a recount when the caller knows them; None means look them up.
+        """
+        by_status = self.population.persons_by_status(households, persons)
+        self._move(households, State.QUEUEING, State.DEPARTED, by_status)
+        self.ledger.crossed[self.day, checkpoint] += by_status
+        if deported:
+            self.ledger.deported[self.day, checkpoint] += by_status
+        elif deported is None and self._deportations:
+            flags = self.population.deported[households]
+            if flags.any():
+                self.ledger.deported[self.day, checkpoint] += self.population.persons_by_status(
+                    households[flags]
+                )
 
     # --- bookkeeping -------------------------------------------------------------------------
 
-    def _move(self, households: np.ndarray, source: State, target: State) -> np.ndarray:
-        """Move households between states; returns their persons by status."""
-        persons = self.population.persons_by_status(households)
+    def _move(
+        self,
+        households: np.ndarray,
+        source: State,
+        target: State,
+        persons: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Move households between states; returns their persons by status (`persons`, if
+        the caller has counted them)."""
+        if persons is None:
+            persons = self.population.persons_by_status(households)
         self.counts[source] -= persons
         self.counts[target] += persons
         self.population.state[households] = target

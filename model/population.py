@@ -7,12 +7,12 @@ default: every person is represented, there are no super-individuals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
 
-from model import rules
+from model import rules, sampling
 from model.scenario import PopulationSettings, Scenario
 from model.schema import MAX_HOUSEHOLD_SIZE, STATUSES
 
@@ -40,16 +40,22 @@ class Population:
     deported: np.ndarray  # removed after arrest; bool
     destination: np.ndarray  # crossing it is travelling to or queueing at, int16
     only_status: int | None = None  # the one status present, if only one is (a fast path)
+    # Rows of each (province, status) group: synthesis lays the groups out in blocks.
+    blocks: dict[tuple[int, int], slice] = field(default_factory=dict)
 
     @property
     def households(self) -> int:
         return len(self.size)
 
-    def persons_by_status(self, households: np.ndarray) -> np.ndarray:
-        """Persons among `households`, by status (length len(STATUSES), int64)."""
+    def persons_by_status(self, households: np.ndarray, total: int | None = None) -> np.ndarray:
+        """Persons among `households`, by status (length len(STATUSES), int64).
+
+        `total`, their number of persons when the caller already knows it, spares a recount
+        when everyone has the same status.
+        """
         if self.only_status is not None:
             counts = np.zeros(len(STATUSES), dtype=np.int64)
-            counts[self.only_status] = self.size[households].sum()
+            counts[self.only_status] = self.size[households].sum() if total is None else total
             return counts
         counts = np.bincount(self.status[households], self.size[households], len(STATUSES))
         return counts.astype(np.int64)
@@ -75,8 +81,8 @@ def household_sizes(persons: int, mean: float, rng: np.random.Generator) -> np.n
         return sizes
     while sizes.sum() < persons:
         batch = int((persons - sizes.sum()) / mean * 1.05) + 16
-        draw = 1 + rng.poisson(mean - 1.0, batch)
-        sizes = np.concatenate([sizes, np.minimum(draw, MAX_HOUSEHOLD_SIZE).astype(np.int32)])
+        draw = 1 + sampling.capped_poisson(mean - 1.0, MAX_HOUSEHOLD_SIZE - 1, batch, rng)
+        sizes = np.concatenate([sizes, draw.astype(np.int32)])
     cumulative = np.cumsum(sizes)
     last = int(np.searchsorted(cumulative, persons))
     sizes = sizes[: last + 1]
@@ -93,16 +99,19 @@ def synthesise(
     """Draw the households of every province and status, and each one's route out."""
     p = scenario.population
     shares = np.array([province.population_share for province in scenario.provinces])
-    sizes, provinces, statuses = [], [], []
+    sizes, provinces, statuses, blocks, rows = [], [], [], {}, 0
     for status_index, status in enumerate(STATUSES):
         for province_index, persons in enumerate(allocate(p.persons(status), shares)):
             cell = household_sizes(int(persons), p.household_size_mean, structure_rng)
             sizes.append(cell)
             provinces.append(np.full(len(cell), province_index, dtype=np.int8))
             statuses.append(np.full(len(cell), status_index, dtype=np.int8))
+            if len(cell):
+                blocks[province_index, status_index] = slice(rows, rows + len(cell))
+                rows += len(cell)
     size = np.concatenate(sizes)
     n = len(size)
-    attachment = structure_rng.beta(p.attachment_alpha, p.attachment_beta, n).astype(np.float32)
+    attachment = sampling.beta(p.attachment_alpha, p.attachment_beta, n, structure_rng)
     pipeline = structure_rng.random(n, dtype=np.float32) < p.pipeline_share
     province = np.concatenate(provinces)
     crossing, travel_days = choose_routes(scenario, province, checkpoint_index, route_rng)
@@ -121,6 +130,7 @@ def synthesise(
         deported=np.zeros(n, dtype=bool),
         destination=crossing.copy(),
         only_status=_only_status(p),
+        blocks=blocks,
     )
 
 
@@ -142,20 +152,26 @@ def choose_routes(
         for r in scenario.routes
         if r.province == prov.id and r.share > 0
     ]
-    # Province p's routes occupy (p, p + 1] on one axis, so a single search serves them all.
-    edges = np.array([p + 0.0 for p, _ in routes])
-    for i, (p, r) in enumerate(routes):
-        edges[i] = (edges[i - 1] if i and routes[i - 1][0] == p else p) + r.share
-    draw = (
-        province
-        + rng.random(len(province)) * _route_total(routes, len(scenario.provinces))[province]
-    )
-    picks = np.minimum(np.searchsorted(edges, draw, side="right"), len(routes) - 1)
-    crossing = np.array([checkpoint_index[r.checkpoint] for _, r in routes], dtype=np.int16)
-    low = np.array([r.travel_days_min for _, r in routes], dtype=np.int16)
-    span = np.array([r.travel_days_max - r.travel_days_min + 1 for _, r in routes])
-    travel_days = low[picks] + (rng.random(len(province)) * span[picks]).astype(np.int16)
-    return crossing[picks], travel_days
+    # Each (route, travel time) pair is one cell of province p's interval [p, p + 1), of width
+    # the route's share (normalised over the province's routes) over its travel times: one
+    # uniform picks both, and a single search serves every province.
+    cells = [
+        (p, r, days) for p, r in routes for days in range(r.travel_days_min, r.travel_days_max + 1)
+    ]
+    totals = _route_total(routes, len(scenario.provinces))
+    widths = [
+        r.share / totals[p] / (r.travel_days_max - r.travel_days_min + 1) for p, r, _ in cells
+    ]
+    edges = np.empty(len(cells))
+    for i, (p, _, _) in enumerate(cells):
+        edges[i] = (edges[i - 1] if i and cells[i - 1][0] == p else p) + widths[i]
+        if i + 1 == len(cells) or cells[i + 1][0] != p:
+            edges[i] = p + 1.0  # no rounding gap through which a draw reaches the next province
+    draw = rng.random(len(province)) + province
+    picks = sampling.search_sorted_table(edges, draw, 0.0, float(len(scenario.provinces)))
+    crossing = np.array([checkpoint_index[r.checkpoint] for _, r, _ in cells], dtype=np.int16)
+    travel_days = np.array([days for _, _, days in cells], dtype=np.int16)
+    return crossing[picks], travel_days[picks]
 
 
 def _route_total(routes: list, provinces: int) -> np.ndarray:

@@ -182,9 +182,18 @@ def default_scenario() -> Scenario:
     return build_scenario(default_tree(), "defaults", str(DATA_DIR))
 
 
-def load_scenario(path: str | Path, name: str | None = None) -> Scenario:
-    """Read a TOML scenario file and apply it over the defaults."""
+def load_scenario(
+    path: str | Path, name: str | None = None, base: Scenario | None = None
+) -> Scenario:
+    """Read a TOML scenario file and apply it over `base` (default: the data tables)."""
     path = Path(path)
+    overrides = read_toml(path)
+    tree = merge_overrides(base.tree if base else default_tree(), overrides, str(path))
+    return build_scenario(tree, name or path.stem, str(path))
+
+
+def read_toml(path: Path) -> dict:
+    """A TOML file as a dict, or a ScenarioError naming the file."""
     try:
         with path.open("rb") as handle:
             overrides = tomllib.load(handle)
@@ -196,8 +205,7 @@ def load_scenario(path: str | Path, name: str | None = None) -> Scenario:
         raise ScenarioError(str(path), "(file)", f"not UTF-8 text: {error}", "UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(str(path), "(syntax)", f"not valid TOML: {error}") from None
-    tree = merge_overrides(default_tree(), overrides, str(path))
-    return build_scenario(tree, name or path.stem, str(path))
+    return overrides
 
 
 # --- defaults from the CSV tables ---------------------------------------------------------

@@ -17,14 +17,20 @@ class Transit:
         if np.isscalar(arrival_days):
             self._arrivals[int(arrival_days)].append(households)
             return
-        first, last = int(arrival_days.min()), int(arrival_days.max())
+        # Group by arrival day (a radix sort: the days are small integers), keeping the order.
+        order = np.argsort(arrival_days, kind="stable")
+        days = arrival_days[order]
+        first, last = int(days[0]), int(days[-1])
         if first == last:
             self._arrivals[first].append(households)
             return
-        for day in range(first, last + 1):
-            arriving = households[arrival_days == day]
-            if len(arriving):
-                self._arrivals[day].append(arriving)
+        households = households[order]
+        ends = np.searchsorted(days, np.arange(first, last + 1), side="right").tolist()
+        start = 0
+        for day, end in enumerate(ends, start=first):
+            if end > start:
+                self._arrivals[day].append(households[start:end])
+            start = end
 
     def arriving(self, day: int) -> np.ndarray:
         """Remove and return the households that arrive on `day`."""

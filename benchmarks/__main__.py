@@ -1,0 +1,83 @@
+"""Run every benchmark on this machine: `python -m benchmarks` (what `make bench` does).
+
+Writes results/benchmarks/{replicate,scaling,plain_mesa,sweep}.json and benchmark.png, and
+prints the Markdown table of the README's Speed section. Takes several minutes, most of it in
+the plain-Mesa version; timings are only as good as the machine is quiet (the JSON files
+record its load average).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from benchmarks import figure, plain, replicate, scaling, sweep
+from benchmarks.machine import write_json
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("results/benchmarks"))
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes and few runs, to check the benchmark"
+    )
+    args = parser.parse_args()
+    quick = args.quick
+    steps = {
+        "replicate": lambda: replicate.measure(runs=2 if quick else 7),
+        "scaling": lambda: scaling.measure(
+            sizes=(10_000, 100_000) if quick else scaling.SIZES, runs=2 if quick else 5
+        ),
+        "plain_mesa": lambda: plain.measure(
+            sizes=(5_000, 10_000) if quick else plain.SIZES, max_seconds=0 if quick else 180
+        ),
+        "sweep": lambda: sweep.measure(replicates=4, chunk=2) if quick else sweep.measure(),
+    }
+    reports = {}
+    for name, step in steps.items():
+        print(f"benchmark: {name} ...", flush=True)
+        reports[name] = step()
+        write_json(args.out / f"{name}.json", reports[name])  # kept even if a later step fails
+    figure.draw(
+        reports["scaling"],
+        reports["plain_mesa"],
+        reports["sweep"],
+        reports["replicate"],
+        args.out / "benchmark.png",
+    )
+    print(readme_table(reports))
+
+
+def readme_table(reports: dict) -> str:
+    """The benchmark as the Markdown table of the README's Speed section."""
+    rep, scale, versus, sweeps = (
+        reports[k] for k in ("replicate", "scaling", "plain_mesa", "sweep")
+    )
+    lines = [
+        "| measurement | result |",
+        "|---|---:|",
+        f"| one full-scale replicate, wall time (median of {rep['runs']}) "
+        f"| {rep['seconds_median']:.3f} s |",
+        f"| peak resident memory, fresh process | {rep['process_peak_rss_mib']:.0f} MiB |",
+        f"| peak memory allocated by the replicate (tracemalloc) "
+        f"| {rep['tracemalloc_peak_mib']:.0f} MiB |",
+        f"| time per simulated day vs persons, log-log slope "
+        f"(10k–1.7M; from 100k) | {scale['slope_per_day_all_sizes']}; "
+        f"{scale['slope_per_day_from_100k']} |",
+    ]
+    for row in versus["sizes"]:
+        lines.append(
+            f"| speed-up over plain Mesa at {row['persons']:,} persons "
+            f"({row['plain']['replicate_seconds']:.3g} s vs "
+            f"{row['engine']['replicate_seconds']:.3g} s) | {row['speed_ratio']:,.0f}x |"
+        )
+    for run in sweeps["runs"]:
+        lines.append(
+            f"| sweep throughput, {run['executor']} | {run['runs_per_minute']:.0f} runs/min |"
+        )
+    lines.append(f"| sweep results identical across executors | {sweeps['identical_results']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

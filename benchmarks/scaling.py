@@ -1,0 +1,95 @@
+"""How the engine's cost grows with the population: time per simulated day against persons.
+
+    python -m benchmarks.scaling [--out results/benchmarks/scaling.json]
+
+For each size, the baseline scenario with `population.undocumented` set to that many persons:
+the median over --runs replicates (after a warm-up) of the time to build the model and of the
+time per simulated day. The log-log slope of time per day against persons is fitted over all
+sizes and over the larger ones, where Python's fixed cost per day no longer dominates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.machine import machine, write_json
+from model.model import RepatriationModel
+from model.scenario import Scenario, default_scenario
+
+SIZES = (10_000, 30_000, 100_000, 300_000, 1_000_000, 1_700_000)
+LARGE = 100_000  # the slope "at scale" is fitted from this size up
+
+
+def scenario_of(persons: int) -> Scenario:
+    return default_scenario().with_overrides({"population.undocumented": persons})
+
+
+def time_one(model_class: type, scenario: Scenario, seed: int) -> dict[str, float]:
+    """Seconds to build the model and to run all its days, for one replicate."""
+    start = time.perf_counter()
+    model = model_class(scenario, rng=seed)
+    built = time.perf_counter()
+    model.run_model()
+    done = time.perf_counter()
+    days = len(model.dates)
+    return {"build": built - start, "days": done - built, "per_day": (done - built) / days}
+
+
+def time_size(model_class: type, persons: int, runs: int) -> dict:
+    """Medians over `runs` replicates at `persons`, after one warm-up replicate."""
+    scenario = scenario_of(persons)
+    time_one(model_class, scenario, 0)
+    samples = [time_one(model_class, scenario, seed) for seed in range(1, runs + 1)]
+    median = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+    return {
+        "persons": persons,
+        "runs": runs,
+        "build_seconds": round(median["build"], 5),
+        "seconds_per_day": round(median["per_day"], 6),
+        "replicate_seconds": round(median["build"] + median["days"], 5),
+    }
+
+
+def loglog_slope(persons: list[int], seconds: list[float]) -> float:
+    """Least-squares slope of log(seconds) on log(persons): 1 is linear growth."""
+    return float(np.polyfit(np.log(persons), np.log(seconds), 1)[0])
+
+
+def measure(sizes: tuple[int, ...] = SIZES, runs: int = 5) -> dict:
+    rows = [time_size(RepatriationModel, persons, runs) for persons in sizes]
+    persons = [row["persons"] for row in rows]
+    per_day = [row["seconds_per_day"] for row in rows]
+    large = [i for i, n in enumerate(persons) if n >= LARGE]
+    return {
+        "what": "engine: median time per simulated day and to build the model, by population",
+        "sizes": rows,
+        "slope_per_day_all_sizes": round(loglog_slope(persons, per_day), 3),
+        "slope_per_day_from_100k": (
+            round(loglog_slope([persons[i] for i in large], [per_day[i] for i in large]), 3)
+            if len(large) >= 2
+            else None
+        ),
+        "slope_replicate_all_sizes": round(
+            loglog_slope(persons, [row["replicate_seconds"] for row in rows]), 3
+        ),
+        "machine": machine(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path("results/benchmarks/scaling.json"))
+    args = parser.parse_args()
+    report = measure(runs=args.runs)
+    write_json(args.out, report)
+    print(f"slope {report['slope_per_day_all_sizes']} -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Sweep throughput: full-scale replicates per minute with 1 and 2 worker processes and Dask.
+
+    python -m benchmarks.sweep [--replicates 128] [--chunk 32]
+
+The same replicates (seeds from `experiments.runner.replicate_seeds`) run in chunks, one chunk
+per task so that each task lasts a few seconds, through `concurrent.futures` executors: a
+`ProcessPoolExecutor` with 1 and with 2 workers, and a Dask `LocalCluster` (2 workers, 1 thread
+each) through `Client.get_executor()`. Start-up (spawning workers, importing the model) is
+timed separately; throughput counts the sweep itself. Every replicate returns a digest of its
+whole ledger, and the digests must be identical whatever the executor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import multiprocessing
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+
+from benchmarks.machine import machine, write_json
+from experiments.runner import replicate_seeds
+from model.ledger import Ledger
+from model.model import RepatriationModel
+from model.scenario import default_scenario
+
+ENTROPY = 20240102
+LEDGER_ARRAYS = ("crossed", "deported", "queue", "arrests", "left_home", "states")
+
+
+def ledger_digest(ledger: Ledger) -> str:
+    digest = hashlib.sha256()
+    for name in LEDGER_ARRAYS:
+        digest.update(getattr(ledger, name).tobytes())
+    return digest.hexdigest()
+
+
+def run_chunk(seeds: list[int]) -> list[tuple[int, str]]:
+    """Run full-scale baseline replicates; return each seed with the digest of its ledger."""
+    scenario = default_scenario()
+    results = []
+    for seed in seeds:
+        model = RepatriationModel(scenario, rng=seed)
+        model.run_model()
+        results.append((seed, ledger_digest(model.ledger)))
+    return results
+
+
+def warm_up(seconds: float = 0.5) -> int:
+    """Import the model in a worker and hold it briefly, so that every worker gets one."""
+    import model.model  # noqa: F401
+
+    time.sleep(seconds)
+    return 0
+
+
+def timed_sweep(executor: Executor, chunks: list[list[int]], workers: int) -> dict:
+    list(executor.map(warm_up, [0.5] * workers))
+    start = time.perf_counter()
+    results = [row for chunk in executor.map(run_chunk, chunks) for row in chunk]
+    seconds = time.perf_counter() - start
+    replicates = sum(len(chunk) for chunk in chunks)
+    return {
+        "seconds": round(seconds, 3),
+        "runs_per_minute": round(60 * replicates / seconds, 1),
+        "seconds_per_task": round(seconds * workers / len(chunks), 2),
+        "results": results,
+    }
+
+
+def with_process_pool(workers: int) -> Callable[[list[list[int]]], dict]:
+    def sweep(chunks: list[list[int]]) -> dict:
+        started = time.perf_counter()
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
+            list(executor.map(warm_up, [0.5] * workers))
+            startup = time.perf_counter() - started
+            report = timed_sweep(executor, chunks, workers)
+        return {"executor": f"ProcessPoolExecutor({workers})", "startup_seconds": startup, **report}
+
+    return sweep
+
+
+def with_dask(chunks: list[list[int]]) -> dict:
+    from distributed import Client, LocalCluster
+
+    started = time.perf_counter()
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        executor = client.get_executor(pure=False)
+        list(executor.map(warm_up, [0.5, 0.5]))
+        startup = time.perf_counter() - started
+        report = timed_sweep(executor, chunks, workers=2)
+    return {
+        "executor": "dask LocalCluster(2 workers x 1 thread)",
+        "startup_seconds": startup,
+        **report,
+    }
+
+
+def measure(replicates: int = 128, chunk: int = 32) -> dict:
+    seeds = replicate_seeds(ENTROPY, replicates)
+    chunks = [seeds[i : i + chunk] for i in range(0, replicates, chunk)]
+    runs = [with_process_pool(1)(chunks), with_process_pool(2)(chunks), with_dask(chunks)]
+    reference = runs[0].pop("results")
+    identical = True
+    for run in runs[1:]:
+        identical &= run.pop("results") == reference
+    for run in runs:
+        run["startup_seconds"] = round(run["startup_seconds"], 2)
+    combined = hashlib.sha256("".join(d for _, d in reference).encode()).hexdigest()
+    return {
+        "what": "full-scale baseline replicates per minute, by executor (start-up excluded)",
+        "replicates": replicates,
+        "replicates_per_task": chunk,
+        "runs": runs,
+        "identical_results": identical,
+        "results_digest": combined,
+        "machine": machine(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicates", type=int, default=128)
+    parser.add_argument("--chunk", type=int, default=32)
+    parser.add_argument("--out", type=Path, default=Path("results/benchmarks/sweep.json"))
+    args = parser.parse_args()
+    report = measure(args.replicates, args.chunk)
+    write_json(args.out, report)
+    for run in report["runs"]:
+        print(f"{run['executor']}: {run['runs_per_minute']} runs/min")
+    print(f"identical results: {report['identical_results']}")
+
+
+if __name__ == "__main__":
+    main()

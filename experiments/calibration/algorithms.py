@@ -1,0 +1,259 @@
+"""Calibration algorithms on the unit cube, independent of the model (tested on toy models).
+
+A `Simulator` maps unit-cube points (rows) plus a stage and generation number to simulated
+outputs (rows); its randomness is its own business (seeded by stage, generation and index).
+
+- `morris`: elementary-effects screening (Morris 1991; mu* of Campolongo et al. 2007).
+- `history_match`: waves of runs, keeping points whose implausibility
+  max_j |y_j - z_j| / sqrt(V_obs,j + V_model,j) is at most 3 (Andrianakis et al. 2015), run
+  directly on simulator replicates.
+- `abc_smc`: ABC by sequential Monte Carlo (Toni et al. 2009; Beaumont et al. 2009) inside the
+  surviving box, with an adaptive tolerance schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import qmc
+
+Simulator = Callable[[np.ndarray, int, int], np.ndarray]
+
+STAGE_SCREENING, STAGE_HISTORY, STAGE_ABC, STAGE_BEST_FIT, STAGE_PREDICTIVE = 1, 2, 3, 4, 5
+
+
+# --- screening ----------------------------------------------------------------------------
+
+
+@dataclass
+class Screening:
+    mu_star: np.ndarray  # parameters x outputs: mean |elementary effect|
+    sigma: np.ndarray  # parameters x outputs: sd of elementary effects
+
+
+def morris(
+    simulate: Simulator, dimension: int, trajectories: int, rng: np.random.Generator, levels=4
+) -> Screening:
+    """Elementary effects along random one-at-a-time trajectories in the unit cube."""
+    delta = levels / (2 * (levels - 1))
+    grid = np.arange(levels // 2) / (levels - 1)
+    points, steps = [], []
+    for _ in range(trajectories):
+        start = rng.choice(grid, dimension)
+        order = rng.permutation(dimension)
+        signs = np.where(start + delta <= 1, 1.0, -1.0)
+        path = [start.copy()]
+        for i in order:
+            nxt = path[-1].copy()
+            nxt[i] += signs[i] * delta
+            path.append(nxt)
+        points.extend(path)
+        steps.append((order, signs))
+    outputs = simulate(np.array(points), STAGE_SCREENING, 0)
+    effects = np.zeros((trajectories, dimension, outputs.shape[1]))
+    for t, (order, signs) in enumerate(steps):
+        block = outputs[t * (dimension + 1) : (t + 1) * (dimension + 1)]
+        for k, i in enumerate(order):
+            effects[t, i] = (block[k + 1] - block[k]) / (signs[i] * delta)
+    return Screening(np.abs(effects).mean(axis=0), effects.std(axis=0, ddof=1))
+
+
+# --- history matching ---------------------------------------------------------------------
+
+
+@dataclass
+class Wave:
+    low: np.ndarray  # box sampled in this wave (unit cube)
+    high: np.ndarray
+    points: np.ndarray
+    outputs: np.ndarray
+    implausibility: np.ndarray
+    survived: np.ndarray  # bool: implausibility <= 3, not ruled out
+    kept: np.ndarray  # bool: the points that define the next wave's box
+
+    @property
+    def volume_share(self) -> float:
+        """Estimated share of the prior's volume that is not ruled out after this wave."""
+        return float(np.prod(self.high - self.low) * self.survived.mean())
+
+
+def implausibility(
+    outputs: np.ndarray, observed: np.ndarray, observation_var: np.ndarray, model_var: np.ndarray
+) -> np.ndarray:
+    """max_j |y_j - z_j| / sqrt(V_obs,j + V_model,j) for each row of outputs."""
+    return np.max(np.abs(outputs - observed) / np.sqrt(observation_var + model_var), axis=1)
+
+
+def history_wave(
+    simulate: Simulator,
+    low: np.ndarray,
+    high: np.ndarray,
+    number: int,
+    points: int,
+    observed: np.ndarray,
+    observation_var: np.ndarray,
+    model_var: np.ndarray,
+    rng: np.random.Generator,
+    cutoff: float = 3.0,
+    keep_share: float = 0.1,
+) -> Wave:
+    """One wave: a Latin hypercube in the current box, run and judged.
+
+    Without an emulator a wave sees only its own points, and when few of them are within the
+    cutoff they cannot outline the region; the next box is then drawn around the `keep_share`
+    least implausible points (refocusing), while `survived` still records the cutoff's verdict.
+    """
+    sample = qmc.scale(qmc.LatinHypercube(len(low), rng=rng).random(points), low, high)
+    outputs = simulate(sample, STAGE_HISTORY, number)
+    score = implausibility(outputs, observed, observation_var, model_var)
+    survived = score <= cutoff
+    kept = score <= max(cutoff, float(np.quantile(score, keep_share)))
+    return Wave(low, high, sample, outputs, score, survived, kept)
+
+
+def next_box(wave: Wave, margin: float = 0.1, least: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """The box around a wave's surviving points, widened by `margin` of its width and by at
+    least `least` of the unit cube on each side (a few survivors do not define a region)."""
+    kept = wave.points[wave.kept]
+    low, high = kept.min(axis=0), kept.max(axis=0)
+    pad = np.maximum(margin * (high - low), least)
+    return np.maximum(low - pad, wave.low), np.minimum(high + pad, wave.high)
+
+
+# --- ABC-SMC ------------------------------------------------------------------------------
+
+
+@dataclass
+class Generation:
+    epsilon: float
+    particles: np.ndarray  # unit cube
+    weights: np.ndarray
+    distances: np.ndarray
+    outputs: np.ndarray
+    proposed: int
+
+    @property
+    def acceptance_rate(self) -> float:
+        return len(self.particles) / self.proposed
+
+    @property
+    def ess(self) -> float:
+        return float(1.0 / np.sum(self.weights**2))
+
+
+def abc_first_generation(
+    simulate: Simulator,
+    distance: Callable[[np.ndarray], np.ndarray],
+    low: np.ndarray,
+    high: np.ndarray,
+    particles: int,
+    rng: np.random.Generator,
+) -> Generation:
+    """Generation 0: the (restricted) prior itself, every draw accepted."""
+    sample = low + rng.random((particles, len(low))) * (high - low)
+    outputs = simulate(sample, STAGE_ABC, 0)
+    weights = np.full(particles, 1.0 / particles)
+    return Generation(np.inf, sample, weights, distance(outputs), outputs, particles)
+
+
+def abc_next_generation(
+    simulate: Simulator,
+    distance: Callable[[np.ndarray], np.ndarray],
+    previous: Generation,
+    number: int,
+    low: np.ndarray,
+    high: np.ndarray,
+    rng: np.random.Generator,
+    quantile: float = 0.5,
+    max_batches: int = 20,
+) -> Generation:
+    """Perturb the previous population and keep proposals within the next tolerance.
+
+    Particles move in logit coordinates of the box, so no proposal falls outside the prior's
+    support (in nine dimensions most Gaussian proposals in the box itself would), and the
+    kernel is Filippi et al.'s (2013) optimal covariance towards the particles already within
+    the new tolerance, which shrinks it along the directions the data constrain.
+    """
+    n = len(previous.particles)
+    epsilon = float(np.quantile(previous.distances, quantile))
+    start = _logit(previous.particles, low, high)
+    cov = _optimal_covariance(start, previous.weights, previous.distances <= epsilon)
+    accepted, outputs, distances, proposed = [], [], [], 0
+    for batch in range(max_batches):
+        picks = rng.choice(n, n, p=previous.weights)
+        moved = start[picks] + rng.multivariate_normal(np.zeros(len(low)), cov, n)
+        candidates = _from_logit(moved, low, high)
+        proposed += n
+        result = simulate(candidates, STAGE_ABC, number * 1000 + batch)
+        d = distance(result)
+        keep = d <= epsilon
+        accepted.append(moved[keep])
+        outputs.append(result[keep])
+        distances.append(d[keep])
+        if sum(len(a) for a in accepted) >= n:
+            break
+    if not sum(len(a) for a in accepted):
+        raise RuntimeError(f"ABC generation {number}: no proposal within epsilon {epsilon:.4g}")
+    particles = np.concatenate(accepted)[:n]
+    weights = _importance_weights(particles, start, previous.weights, cov)
+    return Generation(
+        epsilon,
+        _from_logit(particles, low, high),
+        weights,
+        np.concatenate(distances)[:n],
+        np.concatenate(outputs)[:n],
+        proposed,
+    )
+
+
+def _logit(unit: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    inner = np.clip((unit - low) / (high - low), 1e-9, 1 - 1e-9)
+    return np.log(inner / (1 - inner))
+
+
+def _from_logit(z: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    return low + (high - low) / (1 + np.exp(-z))
+
+
+def _log_prior(z: np.ndarray) -> np.ndarray:
+    """Log density, in logit coordinates, of a prior that is flat on the box."""
+    return -np.sum(np.logaddexp(0, z) + np.logaddexp(0, -z), axis=1)
+
+
+def _optimal_covariance(z: np.ndarray, weights: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """sum_i sum_k w_i w~_k (z~_k - z_i)(z~_k - z_i)^T, z~ the particles within epsilon."""
+    if within.sum() < 2:
+        return 2.0 * np.atleast_2d(np.cov(z.T, aweights=weights))
+    near, near_w = z[within], weights[within] / weights[within].sum()
+
+    def moments(points, w):
+        mean = w @ points
+        return mean, (points * w[:, None]).T @ points
+
+    mean_a, second_a = moments(z, weights)
+    mean_b, second_b = moments(near, near_w)
+    cov = second_b - np.outer(mean_b, mean_a) - np.outer(mean_a, mean_b) + second_a
+    return cov + np.eye(len(mean_a)) * 1e-9
+
+
+def _importance_weights(
+    z: np.ndarray, previous: np.ndarray, previous_weights: np.ndarray, cov: np.ndarray
+) -> np.ndarray:
+    """w_i proportional to prior(z_i) / sum_j w_j K(z_i | z_j), in logit coordinates."""
+    inverse = np.linalg.inv(cov)
+    diff = z[:, None, :] - previous[None, :, :]
+    log_kernel = -0.5 * np.einsum("ijk,kl,ijl->ij", diff, inverse, diff)
+    shift = log_kernel.max()
+    mixture = np.log(np.exp(log_kernel - shift) @ previous_weights) + shift
+    log_weights = _log_prior(z) - mixture
+    weights = np.exp(log_weights - log_weights.max())
+    return weights / weights.sum()
+
+
+def resample(generation: Generation, size: int, rng: np.random.Generator) -> np.ndarray:
+    """An equally weighted sample (systematic resampling) of a weighted population."""
+    positions = (rng.random() + np.arange(size)) / size
+    picks = np.searchsorted(np.cumsum(generation.weights), positions)
+    return generation.particles[np.minimum(picks, len(generation.particles) - 1)]

@@ -1,0 +1,124 @@
+"""The calibrated parameters: priors from a data file, and their mapping onto a scenario.
+
+Most names are scenario parameters (dotted keys). Two are derived levers, because shares must
+keep summing to one: `kp_other_share` (the part of Khyber Pakhtunkhwa's route shares that goes
+to crossings outside KP's count) and `balochistan_population_share` (the other provinces keep
+their relative sizes).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.scenario import Scenario
+from model.schema import Field, ScenarioError, parse_value
+
+DEFAULT_PRIORS = Path(__file__).resolve().parent / "priors.csv"
+DISTRIBUTIONS = ("uniform", "loguniform")
+
+
+@dataclass(frozen=True)
+class Prior:
+    name: str
+    distribution: str
+    low: float
+    high: float
+    units: str
+    source: str
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Map u in [0, 1] to the parameter (the prior is uniform in u)."""
+        if self.distribution == "loguniform":
+            return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
+        return self.low + u * (self.high - self.low)
+
+    def to_unit(self, value: np.ndarray) -> np.ndarray:
+        if self.distribution == "loguniform":
+            return (np.log(value) - np.log(self.low)) / (np.log(self.high) - np.log(self.low))
+        return (value - self.low) / (self.high - self.low)
+
+
+def load_priors(path: Path = DEFAULT_PRIORS) -> list[Prior]:
+    file = str(path)
+    with Path(path).open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    priors = []
+    for line, row in enumerate(rows, start=2):
+        low = parse_value(row["low"], Field("float"), file, f"line {line}, low", text=True)
+        high = parse_value(row["high"], Field("float"), file, f"line {line}, high", text=True)
+        if row["distribution"] not in DISTRIBUTIONS:
+            raise ScenarioError(
+                file, f"line {line}, distribution", row["distribution"], "uniform, loguniform"
+            )
+        if not low < high or (row["distribution"] == "loguniform" and low <= 0):
+            raise ScenarioError(file, f"line {line}, high", f"[{low}, {high}]", "0 < low < high")
+        priors.append(
+            Prior(row["name"], row["distribution"], low, high, row["units"], row["source"])
+        )
+    return priors
+
+
+def overrides(base: Scenario, priors: list[Prior], values: np.ndarray) -> dict:
+    """Scenario overrides (dotted keys) that set the parameters to `values`."""
+    result: dict = {}
+    for prior, value in zip(priors, values, strict=True):
+        if prior.name == "kp_other_share":
+            result.update(_kp_routes(base, float(value)))
+        elif prior.name == "balochistan_population_share":
+            result.update(_province_shares(base, float(value)))
+        else:
+            result[prior.name] = float(value)
+    return result
+
+
+def _kp_routes(base: Scenario, other_share: float) -> dict:
+    routes_of = {c.id: c.route for c in base.checkpoints}
+    kp = [r for r in base.routes if r.province == "khyber_pakhtunkhwa"]
+    outside = sum(r.share for r in kp if routes_of[r.checkpoint] == "other")
+    inside = sum(r.share for r in kp if routes_of[r.checkpoint] != "other")
+    result = {}
+    for r in kp:
+        if routes_of[r.checkpoint] == "other":
+            share = other_share * r.share / outside
+        else:
+            share = (1 - other_share) * r.share / inside
+        result[f"routes.khyber_pakhtunkhwa.{r.checkpoint}.share"] = share
+    return result
+
+
+def _province_shares(base: Scenario, balochistan: float) -> dict:
+    rest = sum(p.population_share for p in base.provinces if p.id != "balochistan")
+    result = {}
+    for p in base.provinces:
+        share = (
+            balochistan if p.id == "balochistan" else (1 - balochistan) * p.population_share / rest
+        )
+        result[f"provinces.{p.id}.population_share"] = share
+    return result
+
+
+def current_values(base: Scenario, priors: list[Prior]) -> np.ndarray:
+    """The base scenario's values of the calibrated parameters."""
+    routes_of = {c.id: c.route for c in base.checkpoints}
+    values = []
+    for prior in priors:
+        if prior.name == "kp_other_share":
+            values.append(
+                sum(
+                    r.share
+                    for r in base.routes
+                    if r.province == "khyber_pakhtunkhwa" and routes_of[r.checkpoint] == "other"
+                )
+            )
+        elif prior.name == "balochistan_population_share":
+            values.append(next(p.population_share for p in base.provinces if p.id == "balochistan"))
+        else:
+            node = base.tree
+            for part in prior.name.split("."):
+                node = node[part]
+            values.append(node)
+    return np.array(values, dtype=float)

@@ -1,0 +1,306 @@
+"""Write a calibration's tables, figures and Markdown report into its folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from experiments.calibration.parameters import overrides
+from experiments.calibration.pipeline import Calibration
+from experiments.calibration.simulate import Problem
+
+UNIT_PRIOR_SD = 1 / np.sqrt(12)
+
+
+def write_tables(problem: Problem, result: Calibration, predictive: dict, folder: Path) -> None:
+    names = [p.name for p in problem.priors]
+    fitted = [t for t in problem.targets if t.kind != "derived"]
+    screening = [
+        {"parameter": n, "target": t.quantity, "mu_star": m, "sigma": s}
+        for i, n in enumerate(names)
+        for j, t in enumerate(fitted)
+        for m, s in [(result.screening.mu_star[i, j], result.screening.sigma[i, j])]
+    ]
+    pd.DataFrame(screening).to_csv(folder / "screening.csv", index=False)
+    pd.DataFrame(
+        {
+            "wave": range(len(result.waves)),
+            "points": [len(w.points) for w in result.waves],
+            "survivors": [int(w.survived.sum()) for w in result.waves],
+            "volume_share": [w.volume_share for w in result.waves],
+        }
+    ).to_csv(folder / "waves.csv", index=False)
+    pd.DataFrame(
+        {
+            "generation": range(len(result.generations)),
+            "epsilon": [g.epsilon for g in result.generations],
+            "proposed": [g.proposed for g in result.generations],
+            "accepted": [len(g.particles) for g in result.generations],
+            "acceptance_rate": [g.acceptance_rate for g in result.generations],
+            "ess": [g.ess for g in result.generations],
+        }
+    ).to_csv(folder / "generations.csv", index=False)
+    pd.DataFrame(result.posterior, columns=names).to_csv(folder / "posterior.csv", index=False)
+    identifiability_table(problem, result).to_csv(folder / "parameters.csv", index=False)
+    rows = []
+    for kind, outputs in predictive.items():
+        frame = pd.DataFrame(outputs, columns=[t.quantity for t in problem.targets])
+        frame.insert(0, "draw", kind)
+        rows.append(frame)
+    pd.concat(rows).to_csv(folder / "predictive.csv", index=False)
+    (folder / "best_fit.toml").write_text(best_fit_toml(problem, result), encoding="utf-8")
+
+
+def identifiability_table(problem: Problem, result: Calibration) -> pd.DataFrame:
+    """Posterior summaries; sd ratio = posterior sd / prior sd on the prior's own scale."""
+    unit = problem.unit(result.posterior)
+    rows = []
+    for i, prior in enumerate(problem.priors):
+        values = result.posterior[:, i]
+        ratio = unit[:, i].std(ddof=1) / UNIT_PRIOR_SD
+        rows.append(
+            {
+                "parameter": prior.name,
+                "prior": f"{prior.distribution}({prior.low:g}, {prior.high:g})",
+                "best_fit": result.best_fit[i],
+                "posterior_mean": values.mean(),
+                "posterior_5%": np.quantile(values, 0.05),
+                "posterior_95%": np.quantile(values, 0.95),
+                "sd_ratio": ratio,
+                "constrained": "yes" if ratio < 0.5 else ("partly" if ratio < 0.8 else "no"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def best_fit_toml(problem: Problem, result: Calibration) -> str:
+    """The best-fit point as a scenario file the baseline applies over the defaults."""
+    values = overrides(problem.base, list(problem.priors), result.best_fit)
+    sections: dict[str, dict[str, float]] = {}
+    for key, value in values.items():
+        table, _, name = key.rpartition(".")
+        sections.setdefault(table, {})[name] = value
+    lines = [
+        "# Best-fit point of the committed calibration (ifrp calibrate); applied over the",
+        "# defaults in model/data/ by every scenario. Do not edit by hand: re-run the calibration.",
+    ]
+    for table, entries in sections.items():
+        lines.append(f"\n[{table}]")
+        lines += [f"{name} = {value!r}" for name, value in entries.items()]
+    return "\n".join(lines) + "\n"
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+def draw_figures(problem: Problem, result: Calibration, predictive: dict, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    _targets_figure(problem, predictive, folder / "targets.png")
+    _marginals_figure(problem, result, folder / "marginals.png")
+    _pairs_figure(problem, result, folder / "pairs.png")
+    _abc_figure(result, folder / "abc_diagnostics.png")
+    _waves_figure(result, folder / "history_matching.png")
+    _screening_figure(problem, result, folder / "screening.png")
+
+
+def _targets_figure(problem: Problem, predictive: dict, path: Path) -> None:
+    targets = list(problem.targets)
+    fig, axes = plt.subplots(1, len(targets), figsize=(2.1 * len(targets), 4))
+    for ax, (j, target) in zip(np.atleast_1d(axes), enumerate(targets), strict=True):
+        z = target.value
+        if np.isfinite(target.observation_sd):
+            sd = target.observation_sd
+            ax.axhspan(z - 2 * sd, z + 2 * sd, color="grey", alpha=0.2, label="reported ±2 sd")
+        ax.axhline(z, color="black", lw=1.5, label="reported")
+        for k, (kind, outputs) in enumerate(predictive.items()):
+            q5, q25, q50, q75, q95 = np.percentile(outputs[:, j], [5, 25, 50, 75, 95])
+            ax.vlines(k, q5, q95, color=f"C{k}", lw=2)
+            ax.vlines(k, q25, q75, color=f"C{k}", lw=6, label=kind)
+            ax.plot(k, q50, "o", color="white", ms=3)
+        ax.set_xlim(-0.8, len(predictive) - 0.2)
+        ax.set_xticks([])
+        ax.set_title(f"{target.quantity}\n({target.kind})", fontsize=8)
+        ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
+    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
+    fig.suptitle("Reported vs simulated: 50% (thick) and 90% (thin) predictive intervals")
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _marginals_figure(problem: Problem, result: Calibration, path: Path) -> None:
+    d = problem.dimension
+    cols = 3
+    fig, axes = plt.subplots(int(np.ceil(d / cols)), cols, figsize=(10, 2.4 * np.ceil(d / cols)))
+    for i, ax in enumerate(np.ravel(axes)):
+        if i >= d:
+            ax.axis("off")
+            continue
+        prior = problem.priors[i]
+        edges = prior.from_unit(np.linspace(0, 1, 21))
+        ax.hist(result.posterior[:, i], bins=edges, density=True, color="C0", alpha=0.7)
+        width = np.diff(edges)
+        ax.stairs(1 / (width * 20), edges, color="grey", ls="--", label="prior")
+        ax.axvline(result.best_fit[i], color="C3", label="best fit")
+        if prior.distribution == "loguniform":
+            ax.set_xscale("log")
+        ax.set_title(prior.name, fontsize=8)
+        ax.set_yticks([])
+    np.ravel(axes)[0].legend(fontsize=7)
+    fig.suptitle("Posterior marginals (bars) over priors (dashed)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _pairs_figure(problem: Problem, result: Calibration, path: Path) -> None:
+    unit = problem.unit(result.posterior)
+    d = problem.dimension
+    fig, axes = plt.subplots(d, d, figsize=(1.3 * d, 1.3 * d))
+    for i in range(d):
+        for j in range(d):
+            ax = axes[i, j]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == j:
+                ax.hist(unit[:, i], bins=15, range=(0, 1), color="C0")
+            elif i > j:
+                ax.plot(unit[:, j], unit[:, i], ".", ms=1.5, alpha=0.5)
+                ax.set_xlim(0, 1)
+                ax.set_ylim(0, 1)
+            else:
+                ax.axis("off")
+            if j == 0:
+                ax.set_ylabel(str(i + 1), fontsize=7)
+            if i == d - 1:
+                ax.set_xlabel(str(j + 1), fontsize=7)
+    legend = "\n".join(f"{i + 1}: {p.name}" for i, p in enumerate(problem.priors))
+    fig.text(0.55, 0.95, legend, fontsize=7, va="top")
+    fig.suptitle("Posterior pairs, on the priors' unit scale", x=0.3)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _abc_figure(result: Calibration, path: Path) -> None:
+    gens = result.generations
+    x = np.arange(len(gens))
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3))
+    axes[0].plot(x[1:], [g.epsilon for g in gens[1:]], "o-")
+    axes[0].set_title("tolerance epsilon")
+    axes[1].plot(x, [g.acceptance_rate for g in gens], "o-")
+    axes[1].set_title("acceptance rate")
+    axes[2].plot(x, [g.ess for g in gens], "o-")
+    axes[2].set_title("effective sample size")
+    for ax in axes:
+        ax.set_xlabel("generation")
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _waves_figure(result: Calibration, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    shares = [w.volume_share for w in result.waves]
+    ax.bar(range(len(shares)), shares, color="C2")
+    ax.set_yscale("log")
+    ax.set_xlabel("history-matching wave")
+    ax.set_ylabel("share of prior volume not ruled out")
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _screening_figure(problem: Problem, result: Calibration, path: Path) -> None:
+    fitted = [t.quantity for t in problem.targets if t.kind != "derived"]
+    mu = result.screening.mu_star
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    image = ax.imshow(mu / mu.max(axis=0, keepdims=True), cmap="viridis", aspect="auto")
+    ax.set_yticks(range(problem.dimension), [p.name for p in problem.priors], fontsize=7)
+    ax.set_xticks(range(len(fitted)), fitted, rotation=30, ha="right", fontsize=7)
+    fig.colorbar(image, label="Morris mu* (share of the largest, per target)")
+    ax.set_title("Screening: which parameters move which targets")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def write_report(problem: Problem, result: Calibration, predictive: dict, folder: Path) -> None:
+    table = identifiability_table(problem, result)
+    lines = [
+        "# Calibration report",
+        "",
+        "Targets: the interior ministry's figures of 2 January 2024 (docs/facts.md §1). Only the",
+        "three route totals are independent (`primary`); the total and the remaining stock follow",
+        "from them (`derived`, shown but not fitted); arrests, the deportation share and",
+        "Balochistan's share of arrests are soft `secondary` targets with wide observation errors.",
+        "Three numbers cannot identify nine parameters: the table says which ones the data pin",
+        "down (posterior sd well below prior sd) and which they do not.",
+        "",
+        "Method: Morris screening; history matching in waves on simulator runs (implausibility",
+        "<= 3 over primary and secondary targets, with simulator variance and a 1% model",
+        "discrepancy; each wave's box drawn around its least implausible points); ABC-SMC inside",
+        "the last box, its distance on the primary targets only; and a best-fit point by",
+        "differential evolution with common random numbers on the level parameters (the others",
+        "at the ABC particle closest to the data). The secondary targets are then checks: the",
+        "table below shows how far the model meets them.",
+        "",
+        "![targets](figures/targets.png)",
+        "",
+        "## Parameters",
+        "",
+        _markdown(table),
+        "",
+        "`sd_ratio` = posterior sd / prior sd on the prior's scale (uniform or log-uniform):",
+        "below 0.5 the data constrain the parameter, above 0.8 they hardly do.",
+        "",
+        "![marginals](figures/marginals.png)",
+        "",
+        "![pairs](figures/pairs.png)",
+        "",
+        "## Targets",
+        "",
+        _markdown(_target_table(problem, predictive)),
+        "",
+        "## Diagnostics",
+        "",
+        "![screening](figures/screening.png)",
+        "",
+        "![history matching](figures/history_matching.png)",
+        "",
+        "![ABC](figures/abc_diagnostics.png)",
+        "",
+    ]
+    (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _target_table(problem: Problem, predictive: dict) -> pd.DataFrame:
+    rows = []
+    for j, target in enumerate(problem.targets):
+        row = {"target": target.quantity, "kind": target.kind, "reported": target.value}
+        for kind, outputs in predictive.items():
+            q5, q50, q95 = np.percentile(outputs[:, j], [5, 50, 95])
+            row[f"{kind} median [90%]"] = f"{q50:.4g} [{q5:.4g}, {q95:.4g}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    def cell(value) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])

@@ -1,0 +1,130 @@
+"""Calibration targets: reported figures with their periods, kinds and observation errors.
+
+Only the three route totals are independent ("primary"); the total and the remaining stock
+follow from them ("derived", reported but not fitted); a few structural facts serve as soft
+"secondary" targets. A user can pass another targets file (a later report) with the same
+columns.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from model.ledger import Ledger
+from model.population import State
+from model.scenario import Scenario
+from model.schema import ROUTES, STATUSES, Field, ScenarioError, parse_value
+
+DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "targets.csv"
+KINDS = ("primary", "secondary", "derived")
+QUANTITIES = (
+    *ROUTES,
+    "total",
+    "remaining",
+    "arrests",
+    "deported_share",
+    "balochistan_arrest_share",
+)
+UNDOCUMENTED = STATUSES.index("undocumented")
+COLUMNS = {
+    "quantity": Field("str"),
+    "value": Field("float", 0.0, 1e9),
+    "period_start": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
+    "period_end": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
+    "kind": Field("str"),
+    "counts": Field("str"),
+    "source": Field("str"),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    quantity: str
+    value: float
+    period_start: date
+    period_end: date
+    kind: str
+    observation_sd: float
+    counts: str
+    source: str
+
+
+def load_targets(path: Path = DEFAULT_TARGETS) -> list[Target]:
+    """Read and check a targets file; errors name the file, the row and the field."""
+    file = str(path)
+    try:
+        with Path(path).open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError:
+        raise ScenarioError(file, "(file)", "no such file", "a targets .csv file") from None
+    targets = [_parse(row, i, file) for i, row in enumerate(rows, start=2)]
+    if not any(t.kind == "primary" for t in targets):
+        raise ScenarioError(file, "kind", "no primary target", "at least one primary row")
+    return targets
+
+
+def _parse(row: dict, line: int, file: str) -> Target:
+    values = {}
+    for name, spec in COLUMNS.items():
+        if name not in row:
+            raise ScenarioError(
+                file, name, "missing column", ", ".join([*COLUMNS, "observation_sd"])
+            )
+        values[name] = parse_value(row[name], spec, file, f"line {line}, {name}", text=True)
+    where = f"line {line}"
+    if values["quantity"] not in QUANTITIES:
+        raise ScenarioError(
+            file, f"{where}, quantity", repr(values["quantity"]), ", ".join(QUANTITIES)
+        )
+    if values["kind"] not in KINDS:
+        raise ScenarioError(file, f"{where}, kind", repr(values["kind"]), ", ".join(KINDS))
+    if values["period_start"] > values["period_end"]:
+        raise ScenarioError(file, f"{where}, period_end", "before period_start", ">= period_start")
+    sd = row.get("observation_sd") or ""
+    if values["kind"] != "derived" or sd:
+        sd_spec = Field("float", 1e-12, 1e9)
+        values["observation_sd"] = parse_value(sd, sd_spec, file, f"{where}, observation_sd", True)
+    else:
+        values["observation_sd"] = float("nan")
+    return Target(**values)
+
+
+def calibration_scenario(base: Scenario, targets: list[Target]) -> Scenario:
+    """The base scenario run to the last date any target needs."""
+    end = max(t.period_end for t in targets)
+    return base.with_overrides({"timeline.end": end}, source="targets")
+
+
+def observe(ledger: Ledger, scenario: Scenario, targets: list[Target]) -> np.ndarray:
+    """The simulated value of each target, in the targets' order."""
+    return np.array([_quantity(ledger, scenario, t) for t in targets], dtype=float)
+
+
+def _quantity(ledger: Ledger, scenario: Scenario, target: Target) -> float:
+    timeline = scenario.timeline
+    window = slice(
+        max(0, timeline.index(target.period_start)), timeline.index(target.period_end) + 1
+    )
+    crossed = ledger.crossed[window, :, UNDOCUMENTED]
+    routes = np.array([spec.route for spec in scenario.checkpoints])
+    q = target.quantity
+    if q in ROUTES:
+        return float(crossed[:, routes == q].sum())
+    if q == "total":
+        return float(crossed.sum())
+    if q == "remaining":
+        last = timeline.index(target.period_end)
+        return float(ledger.states[last, : State.DEPARTED, UNDOCUMENTED].sum())
+    arrests = ledger.arrests[window, :, UNDOCUMENTED]
+    if q == "arrests":
+        return float(arrests.sum())
+    if q == "deported_share":
+        return float(ledger.deported[window, :, UNDOCUMENTED].sum() / max(crossed.sum(), 1))
+    provinces = [p.id for p in scenario.provinces]
+    balochistan = arrests[:, provinces.index("balochistan")].sum()
+    return float(balochistan / max(arrests.sum(), 1))

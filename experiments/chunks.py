@@ -1,0 +1,131 @@
+"""Runs grouped into tasks ("chunks"), run on a worker, and stored one file per chunk.
+
+A chunk is a list of runs (point x replicate). Its rows are written atomically (temporary file,
+then rename) as `chunks/runs-FIRST-LAST-HASH.json`, so an interrupted sweep keeps every finished
+chunk and a re-run skips the runs already done, however the remaining runs are chunked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from experiments.runner import run_replicate
+from experiments.tables import summary_table
+from model.scenario import Scenario
+from model.schema import STATUSES
+
+# Aim for tasks of about this many seconds: long enough that scheduling costs nothing, short
+# enough that an interruption loses little (architecture.md §4: 10-60 s).
+TARGET_TASK_SECONDS = 20.0
+# Seconds per run: fixed cost, plus per 1.7 million persons over 110 days (measured on 2 cores).
+RUN_OVERHEAD_SECONDS = 0.04
+FULL_SCALE_SECONDS = 0.25
+FULL_SCALE_PERSON_DAYS = 1.7e6 * 110
+
+
+@dataclass(frozen=True)
+class Run:
+    point: int
+    replicate: int
+    seed: int
+    scenario: Scenario
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.point, self.replicate)
+
+
+def run_chunk(runs: list[Run]) -> list[dict]:
+    """Run a chunk on a worker: one row per run, outputs or the error that stopped it."""
+    return [run_one(run) for run in runs]
+
+
+def run_one(run: Run) -> dict:
+    row: dict = {"point": run.point, "replicate": run.replicate, "seed": run.seed}
+    try:
+        result = run_replicate(run.scenario, run.seed, run.replicate)
+        summary = summary_table([result], run.scenario).iloc[0].to_dict()
+        row.update({k: _plain(v) for k, v in summary.items() if k not in row})
+        row["error"] = None
+    except Exception as error:  # recorded, and the sweep goes on
+        row["error"] = f"{type(error).__name__}: {error}"
+        row["traceback"] = traceback.format_exc(limit=5)
+    return row
+
+
+def _plain(value):
+    """numpy scalars to Python ones, so rows survive JSON unchanged."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def failed_rows(runs: list[Run], error: BaseException) -> list[dict]:
+    """Rows for a chunk whose task failed as a whole (e.g. a worker died)."""
+    message = f"{type(error).__name__}: {error}"
+    return [
+        {"point": r.point, "replicate": r.replicate, "seed": r.seed, "error": message} for r in runs
+    ]
+
+
+# --- chunking ------------------------------------------------------------------------------
+
+
+def seconds_per_run(scenario: Scenario) -> float:
+    persons = sum(scenario.population.persons(status) for status in STATUSES)
+    person_days = persons * scenario.timeline.days
+    return RUN_OVERHEAD_SECONDS + FULL_SCALE_SECONDS * person_days / FULL_SCALE_PERSON_DAYS
+
+
+def chunk_size(runs: list[Run], slots: int, requested: int | None = None) -> int:
+    """Runs per task: about TARGET_TASK_SECONDS of work, but at least two tasks per slot."""
+    if requested:
+        return requested
+    if not runs:
+        return 1
+    slowest = max(seconds_per_run(run.scenario) for run in runs)
+    by_time = max(1, int(TARGET_TASK_SECONDS / slowest))
+    balanced = max(1, math.ceil(len(runs) / max(1, 2 * slots)))
+    return min(by_time, balanced)
+
+
+def make_chunks(runs: list[Run], size: int) -> list[list[Run]]:
+    ordered = sorted(runs, key=lambda run: run.key)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+# --- chunk files ---------------------------------------------------------------------------
+
+
+def chunk_path(folder: Path, runs: list[Run], replicates: int) -> Path:
+    """A name unique to the chunk's set of runs (a retry of the same runs replaces it)."""
+    index = [run.point * replicates + run.replicate for run in runs]
+    digest = hashlib.sha256(",".join(map(str, index)).encode()).hexdigest()[:8]
+    return folder / f"runs-{min(index):07d}-{max(index):07d}-{digest}.json"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that it either exists whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_chunk(path: Path, rows: list[dict]) -> None:
+    write_atomic(path, json.dumps(rows, default=str) + "\n")
+
+
+def read_chunks(folder: Path) -> dict[tuple[int, int], dict]:
+    """The stored row of every run, a successful one preferred over a failed attempt."""
+    rows: dict[tuple[int, int], dict] = {}
+    for path in sorted(folder.glob("runs-*.json")):
+        for row in json.loads(path.read_text(encoding="utf-8")):
+            key = (row["point"], row["replicate"])
+            if key not in rows or rows[key].get("error"):
+                rows[key] = row
+    return rows

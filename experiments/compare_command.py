@@ -1,0 +1,155 @@
+"""`ifrp compare RUN_DIR RUN_DIR ...`, and `ifrp run A B C` / `ifrp run --all`, which run
+several scenarios with the same seeds and compare them with the first."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from experiments import compare, compare_figures, scenarios
+from experiments.manifest import git_state, now, package_versions
+from experiments.outputs import check_destination, write_folder, write_json
+from model.scenario import ScenarioError
+
+REFERENCE = "baseline"
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "compare",
+        help="compare run folders with the first (the reference), on paired replicates",
+        description="Headline outputs with 90%% intervals, differences from the first folder "
+        "on paired replicates (same seeds), and cumulative departures by route. Results go to "
+        "--out, or to a new folder under results/comparisons/.",
+    )
+    parser.add_argument("folders", nargs="+", type=Path, metavar="RUN_DIR", help="run folders")
+    parser.add_argument("--out", type=Path, help="result folder (must not exist, or be empty)")
+    parser.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    parser.add_argument("--quiet", action="store_true", help="no summary")
+    parser.set_defaults(func=command_compare)
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    runs = compare.read_runs(args.folders)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("results") / "comparisons" / f"{runs[0].label}-{stamp}"
+    return write_comparison(runs, out, args.force, args.quiet)
+
+
+def write_comparison(runs: list[compare.RunFolder], out: Path, force: bool, quiet: bool) -> int:
+    check_destination(out, force)
+    started = now()
+    headline = compare.headline_table(runs)
+    differences, notes, warnings = compare.difference_table(runs)
+    warnings += compare.horizon_notes(runs)
+    notes += compare.horizon_notes(runs)
+    cumulative = compare.cumulative_table(runs)
+
+    def write(folder: Path) -> None:
+        headline.to_csv(folder / "headline.csv", index=False)
+        differences.to_csv(folder / "differences.csv", index=False)
+        cumulative.to_csv(folder / "cumulative.csv", index=False)
+        (folder / "figures").mkdir()
+        compare_figures.cumulative(cumulative, folder / "figures" / "cumulative_departures.png")
+        compare_figures.differences(differences, folder / "figures" / "differences.png")
+        write_json(folder / "manifest.json", _manifest(runs, notes, started))
+
+    folder = write_folder(out, write, force)
+    for warning in warnings:
+        print(f"ifrp: warning: {warning}", file=sys.stderr)
+    if not quiet:
+        print(_summary(differences, runs[0].label))
+    print(f"comparison written to {folder}")
+    return 0
+
+
+def _manifest(runs: list[compare.RunFolder], notes: list[str], started: str) -> dict:
+    return {
+        "command": " ".join(["ifrp", *sys.argv[1:]]),
+        "kind": "comparison",
+        "reference": runs[0].label,
+        "runs": [
+            {
+                "label": run.label,
+                "folder": str(run.path.resolve()),
+                "scenario": run.scenario,
+                "entropy": run.manifest.get("entropy"),
+                "seeds": run.manifest.get("seeds"),
+                "count_start": run.manifest.get("count_start"),
+                "report_date": run.manifest.get("report_date"),
+                "git": run.manifest.get("git"),
+            }
+            for run in runs
+        ],
+        "notes": notes,
+        "interval": "90% t interval of the mean (paired differences where seeds match)",
+        "git": git_state(),
+        "packages": package_versions(),
+        "python": sys.version.split()[0],
+        "started": started,
+        "finished": now(),
+        "units": "persons",
+    }
+
+
+def _summary(differences, reference: str) -> str:
+    total = differences[differences["output"] == "total"]
+    lines = [f"difference in total departures from {reference} (90% interval), persons:"]
+    for _, row in total.iterrows():
+        how = f"{row['pairs']} pairs" if row["paired"] else "unpaired"
+        lines.append(
+            f"  {row['run']:<34}{row['difference']:>+11,.0f}  "
+            f"[{row['difference_ci90_low']:+,.0f}, {row['difference_ci90_high']:+,.0f}]  {how}"
+        )
+    return "\n".join(lines)
+
+
+# --- ifrp run A B C / ifrp run --all --------------------------------------------------------
+
+
+def library() -> list[str]:
+    """Every scenario in experiments/scenarios/, the baseline first (the reference)."""
+    names = scenarios.available()
+    return [REFERENCE, *(name for name in names if name != REFERENCE)]
+
+
+def run_many(args: argparse.Namespace, run_one: Callable[[argparse.Namespace], int]) -> int:
+    """Run each scenario into OUT/NAME with the same seeds, then compare them in
+    OUT/comparison (the first scenario is the reference)."""
+    names = _names(args)
+    for name in names:  # bad input stops here, before anything is written
+        scenarios.resolve(name)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("results") / "runs" / f"scenarios-{stamp}"
+    check_destination(out, args.force)
+    folders = []
+    for label, name in zip(_labels(names), names, strict=True):
+        single = argparse.Namespace(**vars(args))
+        single.scenario, single.more, single.all, single.out = name, [], False, out / label
+        status = run_one(single)
+        if status:
+            return status
+        folders.append(out / label)
+    return write_comparison(compare.read_runs(folders), out / "comparison", args.force, args.quiet)
+
+
+def _names(args: argparse.Namespace) -> list[str]:
+    if not args.all:
+        return [args.scenario, *args.more]
+    if args.more or args.scenario != REFERENCE:
+        raise ScenarioError(
+            "ifrp run", "--all", "scenarios named as well", "--all alone, or a list of scenarios"
+        )
+    return library()
+
+
+def _labels(names: list[str]) -> list[str]:
+    """Folder names: the scenario's name (a file's stem), numbered if repeated."""
+    labels: list[str] = []
+    for name in names:
+        label = Path(name).stem if name.endswith(".toml") else name
+        labels.append(label if label not in labels else f"{label}-{len(labels)}")
+    return labels

@@ -1,0 +1,132 @@
+"""First- and total-order Sobol' indices of the headline outputs, with bootstrap intervals.
+
+The `sobol_indices` design runs Saltelli's A, B and AB_i points (see `experiments.designs`);
+each point's output is the mean over its replicates (every point uses the same seeds: common
+random numbers, so replicate noise does not pass for sensitivity). The indices come from
+`scipy.stats.sobol_indices` given those evaluations; the 90% intervals from a seeded percentile
+bootstrap over the n base rows (scipy's own `bootstrap()` method cannot be seeded).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy.stats import sobol_indices
+
+from experiments.designs import DESIGN_STREAM
+from experiments.sweep_figures import save
+
+if TYPE_CHECKING:
+    from experiments.sweep import SweepPlan
+
+OUTPUTS = ("total", "khyber_pakhtunkhwa", "balochistan", "other", "deported", "peak_queue")
+RESAMPLES = 1000
+LEVEL = 0.90
+
+
+def sobol_table(plan: SweepPlan, points: pd.DataFrame) -> tuple[pd.DataFrame | None, str]:
+    """One row per output x factor: indices and 90% bootstrap intervals, or None and why not."""
+    n, d = plan.sweep.points or 0, len(plan.sweep.factors)
+    outputs = [name for name in OUTPUTS if f"{name}_mean" in points.columns]
+    values = points[[f"{name}_mean" for name in outputs]].to_numpy(dtype=float).T
+    missing = int(np.isnan(values).any(axis=0).sum())
+    if missing or not outputs:
+        return None, f"Sobol' indices not computed: {missing} points have no successful run"
+    f_a, f_b = values[:, :n], values[:, n : 2 * n]
+    f_ab = values[:, 2 * n :].reshape(len(outputs), d, n).transpose(1, 0, 2)
+    first, total = _indices(f_a, f_b, f_ab, n)
+    rng = np.random.default_rng(
+        np.random.SeedSequence(plan.sweep.entropy, spawn_key=(DESIGN_STREAM, 1))
+    )
+    draws = [_indices(f_a[:, i], f_b[:, i], f_ab[:, :, i], n) for i in _resamples(rng, n)]
+    tail = 100 * (1 - LEVEL) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an output that never varies has only NaN draws
+        low, high = np.nanpercentile(np.array(draws), [tail, 100 - tail], axis=0)
+    rows = []
+    for s, output in enumerate(outputs):
+        for j, factor in enumerate(plan.sweep.factors):
+            rows.append(
+                {
+                    "output": output,
+                    "factor": factor.name,
+                    "role": factor.role,
+                    "first_order": first[s, j],
+                    "first_order_low": low[0, s, j],
+                    "first_order_high": high[0, s, j],
+                    "total_order": total[s, j],
+                    "total_order_low": low[1, s, j],
+                    "total_order_high": high[1, s, j],
+                    "base_points": n,
+                    "replicates": plan.sweep.replicates,
+                }
+            )
+    note = (
+        f"Sobol' indices from {n} base points x {d + 2} ({n * (d + 2)} points), "
+        f"{LEVEL:.0%} bootstrap intervals"
+    )
+    return pd.DataFrame(rows), note
+
+
+def _resamples(rng: np.random.Generator, n: int) -> list[np.ndarray]:
+    return [rng.integers(0, n, n) for _ in range(RESAMPLES)]
+
+
+def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray, n: int) -> np.ndarray:
+    """First and total order, shape (2, outputs, factors); NaN where an output does not vary."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        result = sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=n)
+    shape = (f_a.shape[0], f_ab.shape[0])
+    return np.array([np.reshape(result.first_order, shape), np.reshape(result.total_order, shape)])
+
+
+def draw_indices(table: pd.DataFrame, path: Path) -> None:
+    """Bar plot: first- and total-order index of each factor, one panel per output."""
+    outputs = list(dict.fromkeys(table["output"]))
+    factors = list(dict.fromkeys(table["factor"]))
+    columns = min(3, len(outputs))
+    rows = -(-len(outputs) // columns)
+    height = 0.45 * len(factors) + 1.5
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(2.5 + 3.3 * columns, height * rows),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    y = np.arange(len(factors))
+    for ax, output in zip(axes.flat, outputs, strict=False):
+        part = table[table["output"] == output].set_index("factor").loc[factors]
+        for offset, order, colour in (
+            (-0.2, "first_order", "tab:blue"),
+            (0.2, "total_order", "tab:orange"),
+        ):
+            value = part[order].to_numpy(dtype=float)
+            error = np.abs(np.vstack([value - part[f"{order}_low"], part[f"{order}_high"] - value]))
+            ax.barh(y + offset, value, height=0.4, color=colour, label=order.replace("_", " "))
+            ax.errorbar(
+                value, y + offset, xerr=error, fmt="none", ecolor="black", lw=0.8, capsize=2
+            )
+        ax.set_title(output, fontsize=10)
+        ax.axvline(0, color="grey", lw=0.6)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0, 0].set_yticks(y, factors)
+    for ax in axes[:, 0]:
+        ax.tick_params(axis="y", labelsize=8)
+    axes[0, 0].invert_yaxis()  # shared: once inverts every panel
+    for ax in list(axes.flat)[len(outputs) :]:
+        ax.set_visible(False)
+    axes[0, 0].legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"Sobol' indices with {LEVEL:.0%} bootstrap intervals", fontsize=11)
+    fig.tight_layout()
+    save(fig, path)

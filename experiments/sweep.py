@@ -1,0 +1,305 @@
+"""`ifrp sweep`: every point of a design, each run with the same replicate seeds, on any executor.
+
+Order of work: read and check the sweep file, build and check every point's scenario, check the
+output folder, connect to the executor; only then write anything. Runs are grouped into chunks;
+each finished chunk is written atomically, so re-running the same command after an interruption
+resumes (finished runs are skipped; failed runs are tried again). The final tables are built
+from the chunk files alone, so they do not depend on chunking, scheduling or workers.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from experiments import sweep_figures
+from experiments.chunks import (
+    Run,
+    chunk_path,
+    chunk_size,
+    failed_rows,
+    make_chunks,
+    read_chunks,
+    run_chunk,
+    write_atomic,
+    write_chunk,
+)
+from experiments.designs import design_points, point_overrides
+from experiments.executors import Execution, open_executor
+from experiments.manifest import build_manifest, git_state, now
+from experiments.runner import replicate_seeds
+from experiments.sensitivity import draw_indices, sobol_table
+from experiments.sweep_file import SweepDefinition, definition_hash, load_sweep
+from experiments.sweep_tables import failure_table, point_table, tidy_table
+from model.scenario import Scenario, ScenarioError
+
+EXIT_FAILURES = 1
+EXIT_INTERRUPTED = 130
+
+
+@dataclass
+class SweepPlan:
+    sweep: SweepDefinition
+    points: list[dict[str, Any]]  # factor values of each point
+    overrides: list[dict[str, Any]]  # what each point sets (shifted parameters included)
+    scenarios: list[Scenario]
+    seeds: list[int]  # the same for every point: differences between points are paired
+    hash: str
+
+    def runs(self) -> list[Run]:
+        return [
+            Run(point, replicate, seed, scenario)
+            for point, scenario in enumerate(self.scenarios)
+            for replicate, seed in enumerate(self.seeds)
+        ]
+
+
+@dataclass
+class SweepOptions:
+    workers: int | None = None
+    scheduler: str | None = None
+    out: Path | None = None
+    force: bool = False
+    chunk_runs: int | None = None
+    quiet: bool = False
+
+
+def plan_sweep(sweep: SweepDefinition) -> SweepPlan:
+    """Every point's scenario, built and checked now: a bad point stops the sweep here."""
+    points = design_points(sweep)
+    overrides = [point_overrides(sweep.factors, point) for point in points]
+    scenarios = []
+    for index, values in enumerate(overrides):
+        label = ", ".join(f"{name} = {value}" for name, value in values.items())
+        source = f"{sweep.path} (point {index}: {label})"
+        scenarios.append(sweep.base_scenario.with_overrides(values, source))
+    seeds = replicate_seeds(sweep.entropy, sweep.replicates, point=0)
+    return SweepPlan(
+        sweep, points, overrides, scenarios, seeds, definition_hash(sweep.resolved(), overrides)
+    )
+
+
+def run_sweep(path: str | Path, options: SweepOptions, require_design: str | None = None) -> int:
+    """Run (or resume) a sweep and write its folder; returns the exit status."""
+    plan = plan_sweep(load_sweep(path, require_design))
+    out = options.out or Path("results") / "sweeps" / plan.sweep.name
+    previous = check_folder(out, plan.hash, options.force)
+    started = previous["started"] if previous else now()
+    with open_executor(options.workers, options.scheduler) as execution:
+        if previous is None:
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            _warn_if_code_changed(previous)
+            for stale in out.rglob(".*.tmp-*"):  # left by a killed session
+                stale.unlink()
+        write_manifest(out, plan, started, execution, status="running")
+        done = {key for key, row in read_chunks(out / "chunks").items() if not row.get("error")}
+        pending = [run for run in plan.runs() if run.key not in done]
+        size = chunk_size(pending, execution.slots, options.chunk_runs)
+        _say(options, _start_message(plan, out, execution, len(done), len(pending), size))
+        try:
+            execute(plan, make_chunks(pending, size), execution, out, options.quiet)
+        except KeyboardInterrupt:
+            stored = len(read_chunks(out / "chunks"))
+            print(
+                f"ifrp: interrupted: {stored} of {len(plan.runs())} runs are saved in {out}; "
+                "run the same command again to resume",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+        return finish(plan, out, started, execution, options)
+
+
+def check_folder(out: Path, sweep_hash: str, force: bool) -> dict | None:
+    """The folder's manifest if this same sweep is to be resumed; None to start afresh.
+    Refuses a folder holding anything else (unless forced)."""
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(str(out), "--out", "is a file", "a folder")
+    if not out.exists() or not any(out.iterdir()) or force:
+        return None
+    manifest = out / "manifest.json"
+    if not manifest.is_file():
+        raise ScenarioError(
+            str(out), "--out", "exists and is not a sweep folder", "a new folder, or --force"
+        )
+    previous = json.loads(manifest.read_text(encoding="utf-8"))
+    if previous.get("sweep_hash") != sweep_hash:
+        raise ScenarioError(
+            str(out),
+            "--out",
+            f"holds a different sweep (definition hash {previous.get('sweep_hash')}; "
+            f"this sweep {sweep_hash})",
+            "the folder of this same sweep (to resume), a new folder, or --force to replace it",
+        )
+    return previous
+
+
+def _warn_if_code_changed(previous: dict) -> None:
+    """The hash covers the sweep and its parameters, not the code: say if that moved."""
+    before, current = (previous.get("git") or {}).get("commit"), git_state()["commit"]
+    if before and current and before != current:
+        print(
+            f"ifrp: warning: resuming a sweep begun at commit {before[:10]}, now at "
+            f"{current[:10]}: its runs may come from different versions of the model",
+            file=sys.stderr,
+        )
+
+
+def execute(
+    plan: SweepPlan, chunks: list[list[Run]], execution: Execution, out: Path, quiet: bool
+) -> None:
+    """Run the chunks, a few in flight at a time, writing each one's rows as it finishes."""
+    total = len(plan.runs())
+    queue = iter(chunks)
+    in_flight: dict[Future, list[Run]] = {}
+    bar = tqdm(
+        total=total,
+        initial=total - sum(len(c) for c in chunks),
+        desc=plan.sweep.name,
+        unit="run",
+        disable=quiet,
+        dynamic_ncols=True,
+    )
+
+    def store(chunk: list[Run], rows: list[dict]) -> None:
+        write_chunk(chunk_path(out / "chunks", chunk, plan.sweep.replicates), rows)
+        bar.update(len(rows))
+
+    def submit_next() -> None:
+        for chunk in queue:
+            try:
+                in_flight[execution.executor.submit(run_chunk, chunk)] = chunk
+                return
+            except Exception as error:  # the executor is broken: record, and try the next
+                store(chunk, failed_rows(chunk, error))
+
+    try:
+        for _ in range(execution.slots):
+            submit_next()
+        while in_flight:
+            finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            for future in finished:
+                chunk = in_flight.pop(future)
+                try:
+                    rows = future.result()
+                except Exception as error:  # the task as a whole failed (e.g. a worker died)
+                    rows = failed_rows(chunk, error)
+                store(chunk, rows)
+                submit_next()
+    except KeyboardInterrupt:
+        for future in in_flight:
+            future.cancel()
+        _stop_workers(execution)
+        raise
+    finally:
+        bar.close()
+
+
+def _stop_workers(execution: Execution) -> None:
+    """On Ctrl-C, end local worker processes at once rather than waiting for their chunks."""
+    # ProcessPoolExecutor has no public way to stop running tasks before Python 3.14.
+    processes = getattr(execution.executor, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
+
+
+def finish(
+    plan: SweepPlan, out: Path, started: str, execution: Execution, options: SweepOptions
+) -> int:
+    """Build the final tables and figures from the chunk files; say how many runs failed."""
+    rows = read_chunks(out / "chunks")
+    runs = tidy_table(plan, rows)
+    points = point_table(plan, runs)
+    failures = failure_table(plan, rows, runs)
+    write_atomic(out / "runs.csv", runs.to_csv(index=False))
+    write_atomic(out / "points.csv", points.to_csv(index=False))
+    write_atomic(out / "failures.csv", failures.to_csv(index=False))
+    notes = sweep_figures.draw_all(plan, runs, points, out / "figures")
+    if plan.sweep.design == "sobol_indices":
+        indices, note = sobol_table(plan, points)
+        if indices is not None:
+            write_atomic(out / "sensitivity.csv", indices.to_csv(index=False))
+            draw_indices(indices, out / "figures" / "sobol_indices.png")
+        notes.append(note)
+    failed = len(failures)
+    status = "complete" if not failed else f"complete, {failed} runs failed"
+    write_manifest(out, plan, started, execution, status, failed=failed, notes=notes)
+    _say(options, _summary(plan, runs, failed, notes))
+    print(f"results written to {out}")
+    if failed:
+        print(
+            f"ifrp: {failed} of {len(runs)} runs failed (see {out / 'failures.csv'}); "
+            "re-running the same command retries them",
+            file=sys.stderr,
+        )
+    return EXIT_FAILURES if failed else 0
+
+
+def write_manifest(
+    out: Path,
+    plan: SweepPlan,
+    started: str,
+    execution: Execution,
+    status: str,
+    failed: int | None = None,
+    notes: list[str] | None = None,
+) -> None:
+    sweep = plan.sweep
+    manifest = build_manifest(sweep.base_scenario, sweep.base, sweep.entropy, plan.seeds, started)
+    manifest.update(
+        {
+            "kind": "sweep",
+            "sweep_file": sweep.path,
+            "sweep_hash": plan.hash,
+            "status": status,
+            "design": sweep.design,
+            "points": len(plan.points),
+            "runs": len(plan.points) * sweep.replicates,
+            "failed": failed,
+            "executor": execution.description,
+            "seeds_note": "every point uses the same replicate seeds "
+            "(replicate_seeds(entropy, replicates, point=0)): differences are paired",
+            "sweep": sweep.resolved(),
+            "notes": notes or [],
+        }
+    )
+    if status == "running":
+        manifest.pop("finished", None)
+    write_atomic(out / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+
+
+def _start_message(
+    plan: SweepPlan, out: Path, execution: Execution, done: int, pending: int, size: int
+) -> str:
+    sweep = plan.sweep
+    head = (
+        f"sweep {sweep.name}: {sweep.design} design, {len(plan.points)} points x "
+        f"{sweep.replicates} replicates, on {execution.description}"
+    )
+    if done:
+        head += f"\nresuming in {out}: {done} runs done, {pending} to go"
+    return f"{head}\n{pending} runs in tasks of {size}"
+
+
+def _summary(plan: SweepPlan, runs, failed: int, notes: list[str]) -> str:
+    ok = runs[runs["error"] == ""]
+    lines = [f"{len(runs) - failed} of {len(runs)} runs succeeded"]
+    if len(ok):
+        means = ok[["total", "deported", "peak_queue"]].mean()
+        lines.append(
+            "mean over all runs: "
+            + ", ".join(f"{name} {value:,.0f}" for name, value in means.items())
+        )
+    return "\n".join(lines + [note for note in notes if note])
+
+
+def _say(options: SweepOptions, text: str) -> None:
+    if not options.quiet:
+        print(text)
