@@ -9,10 +9,13 @@ record its load average).
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from benchmarks import figure, plain, replicate, scaling, sweep
 from benchmarks.machine import write_json
+
+STEPS = ("replicate", "scaling", "plain_mesa", "sweep")
 
 
 def main() -> None:
@@ -21,12 +24,19 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="small sizes and few runs, to check the benchmark"
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=STEPS,
+        help="run only these steps, reading the others' results from --out (e.g. to re-measure "
+        "one that a burst of activity from other programs spoiled)",
+    )
     args = parser.parse_args()
     quick = args.quick
     steps = {
         "replicate": lambda: replicate.measure(runs=2 if quick else 7),
         "scaling": lambda: scaling.measure(
-            sizes=(10_000, 100_000) if quick else scaling.SIZES, runs=2 if quick else 5
+            sizes=(10_000, 100_000) if quick else scaling.SIZES, runs=2 if quick else 7
         ),
         "plain_mesa": lambda: plain.measure(
             sizes=(5_000, 10_000) if quick else plain.SIZES, max_seconds=0 if quick else 180
@@ -35,6 +45,9 @@ def main() -> None:
     }
     reports = {}
     for name, step in steps.items():
+        if args.only and name not in args.only:
+            reports[name] = json.loads((args.out / f"{name}.json").read_text(encoding="utf-8"))
+            continue
         print(f"benchmark: {name} ...", flush=True)
         reports[name] = step()
         write_json(args.out / f"{name}.json", reports[name])  # kept even if a later step fails

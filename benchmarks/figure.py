@@ -40,7 +40,7 @@ def _per_day(axis, scaling: dict, plain: dict) -> None:
     # Linear growth for reference, through the engine's largest size.
     reference = seconds[-1] * 1e3 * persons / persons[-1]
     axis.loglog(persons, reference, ":", color="grey", label="linear (slope 1)")
-    axis.set_title(f"time per simulated day (engine slope {scaling['slope_per_day_all_sizes']})")
+    axis.set_title(f"time per simulated day (engine: slope {scaling['slope_per_day_all_sizes']})")
     axis.set_xlabel("persons")
     axis.set_ylabel("ms per day")
     axis.legend(fontsize=8)
@@ -48,10 +48,13 @@ def _per_day(axis, scaling: dict, plain: dict) -> None:
 
 def _whole_replicate(axis, scaling: dict, plain: dict) -> None:
     persons = [row["persons"] for row in scaling["sizes"]]
-    axis.loglog(persons, [row["replicate_seconds"] for row in scaling["sizes"]], "o-")
+    axis.loglog(
+        persons, [row["replicate_seconds"] for row in scaling["sizes"]], "o-", label="engine"
+    )
     rows = plain["sizes"]
     plain_persons = [row["persons"] for row in rows]
-    axis.loglog(plain_persons, [row["plain"]["replicate_seconds"] for row in rows], "s-")
+    plain_seconds = [row["plain"]["replicate_seconds"] for row in rows]
+    axis.loglog(plain_persons, plain_seconds, "s-", label="plain Mesa")
     for row in rows:
         axis.annotate(
             f"{row['speed_ratio']:,.0f}x",
@@ -61,16 +64,18 @@ def _whole_replicate(axis, scaling: dict, plain: dict) -> None:
             ha="center",
             fontsize=8,
         )
-    axis.set_title("whole replicate (build + 110 days); label: engine speed-up")
+    axis.set_title("one replicate, build + 110 days (labels: speed-up)")
     axis.set_xlabel("persons")
     axis.set_ylabel("seconds")
+    axis.legend(fontsize=8)
 
 
 def _throughput(axis, sweep: dict) -> None:
-    names = ["1 process", "2 processes", "Dask, 2 workers"]
+    names = ["1 process", "2 processes", "Dask, 2 workers", "Dask, 2 workers,\nmalloc trim"]
     rates = [run["runs_per_minute"] for run in sweep["runs"]]
-    bars = axis.bar(names, rates, color=["C0", "C0", "C2"])
+    bars = axis.bar(names[: len(rates)], rates, color=["C0", "C0", "C2", "C7"][: len(rates)])
     axis.bar_label(bars, fmt="%.0f", fontsize=9)
     same = "identical results" if sweep["identical_results"] else "RESULTS DIFFER"
-    axis.set_title(f"sweep throughput, full-scale replicates ({same})")
+    axis.set_title(f"sweep of full-scale replicates ({same})")
     axis.set_ylabel("runs per minute")
+    axis.tick_params(axis="x", labelsize=8)

@@ -40,7 +40,7 @@ def time_plain(persons: int) -> dict:
 
 def compare(persons: int, engine_runs: int) -> dict:
     plain = time_plain(persons)
-    engine = time_size(RepatriationModel, persons, engine_runs)
+    engine = time_size(RepatriationModel, persons, engine_runs)  # right after: same conditions
     return {
         "persons": persons,
         "plain": plain,
@@ -51,7 +51,7 @@ def compare(persons: int, engine_runs: int) -> dict:
 
 
 def measure(
-    sizes: tuple[int, ...] = SIZES, max_seconds: float = 180.0, engine_runs: int = 5
+    sizes: tuple[int, ...] = SIZES, max_seconds: float = 180.0, engine_runs: int = 9
 ) -> dict:
     rows = [compare(persons, engine_runs) for persons in sizes]
     largest = rows[-1]

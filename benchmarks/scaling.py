@@ -3,9 +3,10 @@
     python -m benchmarks.scaling [--out results/benchmarks/scaling.json]
 
 For each size, the baseline scenario with `population.undocumented` set to that many persons:
-the median over --runs replicates (after a warm-up) of the time to build the model and of the
-time per simulated day. The log-log slope of time per day against persons is fitted over all
-sizes and over the larger ones, where Python's fixed cost per day no longer dominates.
+the median over --runs replicates (after a warm-up; sizes take turns) of the time to build the
+model and of the time per simulated day. The log-log slope of time per day against persons is
+fitted over all sizes and over the larger ones, where Python's fixed cost per day no longer
+dominates.
 """
 
 from __future__ import annotations
@@ -42,17 +43,35 @@ def time_one(model_class: type, scenario: Scenario, seed: int) -> dict[str, floa
 
 def time_size(model_class: type, persons: int, runs: int) -> dict:
     """Medians over `runs` replicates at `persons`, after one warm-up replicate."""
-    scenario = scenario_of(persons)
-    time_one(model_class, scenario, 0)
-    samples = [time_one(model_class, scenario, seed) for seed in range(1, runs + 1)]
-    median = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
-    return {
-        "persons": persons,
-        "runs": runs,
-        "build_seconds": round(median["build"], 5),
-        "seconds_per_day": round(median["per_day"], 6),
-        "replicate_seconds": round(median["build"] + median["days"], 5),
-    }
+    return time_sizes(model_class, (persons,), runs)[0]
+
+
+def time_sizes(model_class: type, sizes: tuple[int, ...], runs: int) -> list[dict]:
+    """Medians over `runs` replicates at each size, after a warm-up replicate of each.
+
+    The sizes take turns (run 1 of every size, then run 2, ...), so that a burst of activity
+    from other programs spreads over all sizes instead of spoiling one.
+    """
+    scenarios = {persons: scenario_of(persons) for persons in sizes}
+    for scenario in scenarios.values():
+        time_one(model_class, scenario, 0)
+    samples: dict[int, list[dict]] = {persons: [] for persons in sizes}
+    for seed in range(1, runs + 1):
+        for persons, scenario in scenarios.items():
+            samples[persons].append(time_one(model_class, scenario, seed))
+    rows = []
+    for persons, runs_at_size in samples.items():
+        median = {key: statistics.median(s[key] for s in runs_at_size) for key in runs_at_size[0]}
+        rows.append(
+            {
+                "persons": persons,
+                "runs": runs,
+                "build_seconds": round(median["build"], 5),
+                "seconds_per_day": round(median["per_day"], 6),
+                "replicate_seconds": round(median["build"] + median["days"], 5),
+            }
+        )
+    return rows
 
 
 def loglog_slope(persons: list[int], seconds: list[float]) -> float:
@@ -60,8 +79,8 @@ def loglog_slope(persons: list[int], seconds: list[float]) -> float:
     return float(np.polyfit(np.log(persons), np.log(seconds), 1)[0])
 
 
-def measure(sizes: tuple[int, ...] = SIZES, runs: int = 5) -> dict:
-    rows = [time_size(RepatriationModel, persons, runs) for persons in sizes]
+def measure(sizes: tuple[int, ...] = SIZES, runs: int = 7) -> dict:
+    rows = time_sizes(RepatriationModel, sizes, runs)
     persons = [row["persons"] for row in rows]
     per_day = [row["seconds_per_day"] for row in rows]
     large = [i for i, n in enumerate(persons) if n >= LARGE]
@@ -83,7 +102,7 @@ def measure(sizes: tuple[int, ...] = SIZES, runs: int = 5) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("results/benchmarks/scaling.json"))
     args = parser.parse_args()
     report = measure(runs=args.runs)
