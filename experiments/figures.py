@@ -3,7 +3,6 @@ the remaining stock and the queues. Replicates are drawn as a median line with a
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
@@ -14,13 +13,12 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 
+from experiments.calibration.targets import DEFAULT_TARGETS, load_targets
 from experiments.runner import ReplicateResult
-from experiments.tables import UNDOCUMENTED
 from model.population import State
 from model.scenario import Scenario
-from model.schema import ROUTES
+from model.schema import ROUTES, UNDOCUMENTED
 
-TARGETS_FILE = Path(__file__).parent / "targets.csv"
 ROUTE_LABELS = {
     "khyber_pakhtunkhwa": "Khyber Pakhtunkhwa",
     "balochistan": "Balochistan",
@@ -35,13 +33,13 @@ ROUTE_COLOURS = {
 }
 
 
-def reported_targets(path: Path = TARGETS_FILE) -> dict[str, tuple[int, date]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return {
-            row["quantity"]: (int(float(row["value"])), date.fromisoformat(row["period_end"]))
-            for row in csv.DictReader(handle)
-            if row["kind"] in ("primary", "derived")
-        }
+def reported_targets(path: Path = DEFAULT_TARGETS) -> dict[str, tuple[int, date]]:
+    """The reported figures drawn on the plots: primary and derived targets, at their dates."""
+    return {
+        t.quantity: (int(t.value), t.period_end)
+        for t in load_targets(path)
+        if t.kind in ("primary", "derived")
+    }
 
 
 def route_series(results: list[ReplicateResult], scenario: Scenario) -> dict[str, np.ndarray]:

@@ -21,20 +21,19 @@ class ReplicateResult:
     ledger: Ledger
 
 
+def run_seed(entropy: int, *key: int) -> int:
+    """The seed of one run: SeedSequence(entropy, spawn_key=key), as one integer."""
+    sequence = np.random.SeedSequence(entropy, spawn_key=key)
+    return int(sequence.generate_state(1, np.uint64)[0])
+
+
 def replicate_seeds(entropy: int, replicates: int, point: int = 0) -> list[int]:
     """One seed per replicate, from SeedSequence(entropy, spawn_key=(point, replicate)).
 
     A run's seed depends only on the entropy, the design point and the replicate number, never
     on scheduling, chunking or the number of workers.
     """
-    return [
-        int(
-            np.random.SeedSequence(entropy, spawn_key=(point, replicate)).generate_state(
-                1, np.uint64
-            )[0]
-        )
-        for replicate in range(replicates)
-    ]
+    return [run_seed(entropy, point, replicate) for replicate in range(replicates)]
 
 
 def run_replicate(scenario: Scenario, seed: int, replicate: int = 0) -> ReplicateResult:

@@ -8,9 +8,7 @@ import pandas as pd
 from experiments.runner import ReplicateResult
 from model.population import State
 from model.scenario import Scenario
-from model.schema import ROUTES, STATUSES
-
-UNDOCUMENTED = STATUSES.index("undocumented")
+from model.schema import ROUTES, STATUSES, UNDOCUMENTED
 
 
 def counted_days(scenario: Scenario) -> slice:

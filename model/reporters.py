@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from model.population import State
-from model.schema import STATUSES
-
-UNDOCUMENTED = STATUSES.index("undocumented")
+from model.schema import UNDOCUMENTED
 
 
 def _state_total(state: State):

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +15,7 @@ from experiments.calibration.pipeline import Budget, calibrate
 from experiments.calibration.report import draw_figures, write_report, write_tables
 from experiments.calibration.simulate import Problem, simulate_many
 from experiments.calibration.targets import DEFAULT_TARGETS, calibration_scenario, load_targets
+from experiments.executors import open_executor
 from experiments.manifest import build_manifest, now
 from experiments.outputs import write_json
 from model.scenario import default_scenario, load_scenario
@@ -39,7 +37,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--base", type=Path, help="scenario .toml to calibrate (default: defaults)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
     parser.add_argument("--seed", type=int, default=1, help="root seed (default: 1)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes")
+    parser.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    parser.add_argument("--scheduler", help="address of a Dask scheduler to run on instead")
     parser.add_argument("--particles", type=int, help="ABC-SMC particles (default: 200)")
     parser.add_argument("--generations", type=int, help="ABC-SMC generations (default: 4)")
     parser.add_argument("--waves", type=int, help="history-matching waves (default: 3)")
@@ -58,21 +57,23 @@ def command_calibrate(args: argparse.Namespace) -> int:
         if getattr(args, name) is not None:
             budget = replace(budget, **{name: getattr(args, name)})
     started = now()
-    context = multiprocessing.get_context("forkserver")
-    executor = ProcessPoolExecutor(args.workers, mp_context=context) if args.workers > 1 else None
-    try:
+    with open_executor(args.workers, args.scheduler) as execution:
+        executor = execution.executor
         result = calibrate(problem, budget, args.out, executor, not args.quiet, args.force)
         predictive = predictive_runs(problem, result, executor, not args.quiet)
-    finally:
-        if executor:
-            executor.shutdown()
     figures = args.out / "figures"
     shutil.rmtree(figures, ignore_errors=True)
     write_tables(problem, result, predictive, args.out)
     draw_figures(problem, result, predictive, figures)
-    write_report(problem, result, predictive, args.out)
+    write_report(problem, result, predictive, budget, args.out)
     manifest = build_manifest(problem.base, str(args.base or "defaults"), args.seed, [], started)
-    manifest.update({"targets_file": str(args.targets), "priors_file": str(args.priors)})
+    manifest.update(
+        {
+            "targets_file": str(args.targets),
+            "priors_file": str(args.priors),
+            "budget": asdict(budget),
+        }
+    )
     write_json(args.out / "manifest.json", manifest)
     print(f"calibration written to {args.out} (report: {args.out / 'report.md'})")
     return 0

@@ -99,26 +99,3 @@ def _province_shares(base: Scenario, balochistan: float) -> dict:
         )
         result[f"provinces.{p.id}.population_share"] = share
     return result
-
-
-def current_values(base: Scenario, priors: list[Prior]) -> np.ndarray:
-    """The base scenario's values of the calibrated parameters."""
-    routes_of = {c.id: c.route for c in base.checkpoints}
-    values = []
-    for prior in priors:
-        if prior.name == "kp_other_share":
-            values.append(
-                sum(
-                    r.share
-                    for r in base.routes
-                    if r.province == "khyber_pakhtunkhwa" and routes_of[r.checkpoint] == "other"
-                )
-            )
-        elif prior.name == "balochistan_population_share":
-            values.append(next(p.population_share for p in base.provinces if p.id == "balochistan"))
-        else:
-            node = base.tree
-            for part in prior.name.split("."):
-                node = node[part]
-            values.append(node)
-    return np.array(values, dtype=float)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.calibration.parameters import overrides
-from experiments.calibration.pipeline import Calibration
+from experiments.calibration.pipeline import Budget, Calibration
 from experiments.calibration.simulate import Problem
 
 UNIT_PRIOR_SD = 1 / np.sqrt(12)
@@ -236,8 +236,11 @@ def _screening_figure(problem: Problem, result: Calibration, path: Path) -> None
 # --- report -------------------------------------------------------------------------------
 
 
-def write_report(problem: Problem, result: Calibration, predictive: dict, folder: Path) -> None:
+def write_report(
+    problem: Problem, result: Calibration, predictive: dict, budget: Budget, folder: Path
+) -> None:
     table = identifiability_table(problem, result)
+    primaries = sum(t.kind == "primary" for t in problem.targets)
     lines = [
         "# Calibration report",
         "",
@@ -245,11 +248,13 @@ def write_report(problem: Problem, result: Calibration, predictive: dict, folder
         "three route totals are independent (`primary`); the total and the remaining stock follow",
         "from them (`derived`, shown but not fitted); arrests, the deportation share and",
         "Balochistan's share of arrests are soft `secondary` targets with wide observation errors.",
-        "Three numbers cannot identify nine parameters: the table says which ones the data pin",
-        "down (posterior sd well below prior sd) and which they do not.",
+        f"{primaries} independent numbers cannot identify {problem.dimension} parameters: the",
+        "table says which ones the data pin down (posterior sd well below prior sd) and which",
+        "they do not.",
         "",
         "Method: Morris screening; history matching in waves on simulator runs (implausibility",
-        "<= 3 over primary and secondary targets, with simulator variance and a 1% model",
+        "<= 3 over primary and secondary targets, with simulator variance and a",
+        f"{budget.model_discrepancy:.0%} model",
         "discrepancy; each wave's box drawn around its least implausible points); ABC-SMC inside",
         "the last box, its distance on the primary targets only; and a best-fit point by",
         "differential evolution with common random numbers on the level parameters (the others",

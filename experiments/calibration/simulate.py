@@ -6,7 +6,6 @@ so results never depend on the executor, the chunking or the number of workers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -15,6 +14,8 @@ from tqdm import tqdm
 
 from experiments.calibration.parameters import Prior, overrides
 from experiments.calibration.targets import Target, observe
+from experiments.executors import InlineExecutor
+from experiments.runner import run_seed
 from model.model import RepatriationModel
 from model.scenario import Scenario
 
@@ -44,8 +45,7 @@ class Problem:
         return np.column_stack([p.to_unit(natural[:, i]) for i, p in enumerate(self.priors)])
 
     def seed(self, stage: int, generation: int, index: int) -> int:
-        sequence = np.random.SeedSequence(self.entropy, spawn_key=(stage, generation, index))
-        return int(sequence.generate_state(1, np.uint64)[0])
+        return run_seed(self.entropy, stage, generation, index)
 
     def scenario(self, values: np.ndarray) -> Scenario:
         return self.base.with_overrides(overrides(self.base, list(self.priors), values))
@@ -73,9 +73,9 @@ def simulate_many(
     """Simulated targets (rows: evaluations, columns: targets) for natural-unit `values`."""
     values = np.atleast_2d(values)
     starts = range(0, len(values), CHUNK)
-    submit: Callable = executor.submit if executor else _Immediate
+    executor = executor or InlineExecutor()
     futures = [
-        submit(_simulate_chunk, problem, values[i : i + CHUNK], seeds[i : i + CHUNK])
+        executor.submit(_simulate_chunk, problem, values[i : i + CHUNK], seeds[i : i + CHUNK])
         for i in starts
     ]
     rows = []
@@ -85,13 +85,3 @@ def simulate_many(
             rows.append(chunk)
             bar.update(len(chunk))
     return np.concatenate(rows) if rows else np.empty((0, len(problem.targets)))
-
-
-class _Immediate:
-    """A finished future, so the serial path shares the executor path's code."""
-
-    def __init__(self, fn: Callable, *args) -> None:
-        self._result = fn(*args)
-
-    def result(self):
-        return self._result

@@ -18,7 +18,7 @@ import numpy as np
 from model.ledger import Ledger
 from model.population import State
 from model.scenario import Scenario
-from model.schema import ROUTES, STATUSES, Field, ScenarioError, parse_value
+from model.schema import ROUTES, UNDOCUMENTED, Field, ScenarioError, parse_value
 
 DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "targets.csv"
 KINDS = ("primary", "secondary", "derived")
@@ -30,7 +30,6 @@ QUANTITIES = (
     "deported_share",
     "balochistan_arrest_share",
 )
-UNDOCUMENTED = STATUSES.index("undocumented")
 COLUMNS = {
     "quantity": Field("str"),
     "value": Field("float", 0.0, 1e9),
