@@ -41,7 +41,9 @@ def main() -> None:
         "plain_mesa": lambda: plain.measure(
             sizes=(5_000, 10_000) if quick else plain.SIZES, max_seconds=0 if quick else 180
         ),
-        "sweep": lambda: sweep.measure(replicates=4, chunk=2) if quick else sweep.measure(),
+        "sweep": lambda: (
+            sweep.measure(replicates=4, chunk=2, rounds=1) if quick else sweep.measure()
+        ),
     }
     reports = {}
     for name, step in steps.items():

@@ -28,7 +28,6 @@ from model.model import RepatriationModel
 from model.scenario import default_scenario
 
 ENTROPY = 20240102
-TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 LEDGER_ARRAYS = ("crossed", "deported", "queue", "arrests", "left_home", "states")
 
 
@@ -89,52 +88,57 @@ def with_dask(chunks: list[list[int]], trim_memory: bool = False) -> dict:
     """The sweep on a Dask LocalCluster (2 worker processes, 1 thread each).
 
     Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers by default, to hand freed
-    memory back to the system. Setting it at all switches off glibc's adaptive threshold for
-    serving large blocks from the heap, so every large temporary array is mapped afresh and
-    faulted in page by page: this model then runs about 1.7 times slower. `trim_memory=False`
-    unsets it (dask config `distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_: null`).
+    memory back to the system; this model then runs 1.4-1.9 times slower (see
+    `experiments.executors.relax_malloc_trimming`). `trim_memory=False` measures the cluster as
+    `ifrp sweep --scheduler` uses it, with the `HeapTuning` worker plugin registered;
+    `trim_memory=True` measures Dask's default.
     """
-    import dask
     from distributed import Client, LocalCluster
 
-    environ = {} if trim_memory else {TRIM_SETTING: None}
+    from experiments.heap_tuning import HeapTuning
+
     started = time.perf_counter()
     with (
-        dask.config.set(environ),
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
         Client(cluster) as client,
     ):
+        if not trim_memory:
+            client.register_plugin(HeapTuning(), name="ifrp-heap-tuning")
         executor = client.get_executor(pure=False)
         list(executor.map(warm_up, [0.5, 0.5]))
         startup = time.perf_counter() - started
         report = timed_sweep(executor, chunks, workers=2)
-    trim = "MALLOC_TRIM_THRESHOLD_=65536 (Dask's default)" if trim_memory else "no malloc trim"
+    if trim_memory:
+        trim = "Dask's default MALLOC_TRIM_THRESHOLD_=65536"
+    else:
+        trim = "HeapTuning plugin, as `ifrp sweep --scheduler`"
     name = f"dask LocalCluster(2 workers x 1 thread), {trim}"
     return {"executor": name, "startup_seconds": startup, **report}
 
 
-def measure(replicates: int = 128, chunk: int = 32) -> dict:
+def measure(replicates: int = 128, chunk: int = 32, rounds: int = 3) -> dict:
+    """Each executor `rounds` times, interleaved, so that a busy spell of a shared host falls
+    on every executor alike; the median throughput of each is reported, with every round's."""
     seeds = replicate_seeds(ENTROPY, replicates)
     chunks = [seeds[i : i + chunk] for i in range(0, replicates, chunk)]
-    runs = [
-        with_process_pool(1)(chunks),
-        with_process_pool(2)(chunks),
-        with_dask(chunks),
-        with_dask(chunks, trim_memory=True),
+    executors = [
+        with_process_pool(1),
+        with_process_pool(2),
+        with_dask,
+        lambda chunks: with_dask(chunks, trim_memory=True),
     ]
-    reference = runs[0].pop("results")
-    identical = True
-    for run in runs[1:]:
-        identical &= run.pop("results") == reference
-    for run in runs:
-        run["startup_seconds"] = round(run["startup_seconds"], 2)
+    rounds_run = [[sweep(chunks) for sweep in executors] for _ in range(rounds)]
+    reference = rounds_run[0][0]["results"]
+    identical = all(run.pop("results") == reference for runs in rounds_run for run in runs)
+    runs = [_median_round([runs[i] for runs in rounds_run]) for i in range(len(executors))]
     combined = hashlib.sha256("".join(d for _, d in reference).encode()).hexdigest()
     return {
         "what": "full-scale baseline replicates per minute, by executor (start-up excluded)",
         "replicates": replicates,
         "replicates_per_task": chunk,
+        "rounds": rounds,
         "runs": runs,
         "identical_results": identical,
         "results_digest": combined,
@@ -142,13 +146,24 @@ def measure(replicates: int = 128, chunk: int = 32) -> dict:
     }
 
 
+def _median_round(rounds: list[dict]) -> dict:
+    rates = sorted(run["runs_per_minute"] for run in rounds)
+    median = next(run for run in rounds if run["runs_per_minute"] == rates[len(rates) // 2])
+    return {
+        **median,
+        "startup_seconds": round(median["startup_seconds"], 2),
+        "runs_per_minute_each_round": [run["runs_per_minute"] for run in rounds],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=128)
     parser.add_argument("--chunk", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("results/benchmarks/sweep.json"))
     args = parser.parse_args()
-    report = measure(args.replicates, args.chunk)
+    report = measure(args.replicates, args.chunk, args.rounds)
     write_json(args.out, report)
     for run in report["runs"]:
         print(f"{run['executor']}: {run['runs_per_minute']} runs/min")

@@ -10,6 +10,8 @@ replicate number.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
 import signal
@@ -21,6 +23,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from model.schema import ScenarioError
+
+# glibc's mallopt parameters (malloc.h) and the values that keep numpy's temporaries of a
+# full-scale run (up to a few MB each) on the heap rather than mapped afresh every time.
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 32 * 2**20  # glibc's own ceiling for its adaptive threshold
+TRIM_THRESHOLD_BYTES = 128 * 2**20
 
 
 class InlineExecutor(Executor):
@@ -96,6 +105,8 @@ def _exit_with(main_pid: int, every: float = 2.0) -> None:
 def _dask(address: str) -> Iterator[Execution]:
     try:
         from distributed import Client
+
+        from experiments.heap_tuning import HeapTuning
     except ImportError:  # pragma: no cover - dask is a dependency
         raise ScenarioError(
             address, "--scheduler", "dask.distributed is not installed", "pip install dask"
@@ -111,9 +122,31 @@ def _dask(address: str) -> Iterator[Execution]:
         ) from None
     try:
         threads = sum(client.nthreads().values()) or 1
+        client.register_plugin(HeapTuning(), name="ifrp-heap-tuning")
         # pure=False: two tasks with equal arguments are still two tasks.
         executor = client.get_executor(pure=False)
         yield Execution(executor, 2 * threads, f"dask cluster {address} ({threads} threads)")
         executor.shutdown(wait=False)
     finally:
         client.close()
+
+
+def relax_malloc_trimming() -> bool:
+    """Give this process glibc's large-block thresholds back; True if it could.
+
+    Dask's nanny starts every worker with `MALLOC_TRIM_THRESHOLD_=65536`. Setting that variable
+    at all switches off glibc's adaptive mmap threshold, so every large numpy temporary is
+    mapped afresh and faulted in page by page: this model then runs 1.4-1.9 times slower
+    (docs/performance.md). The variable is read at start-up, but `mallopt` sets the same
+    thresholds at run time, so this works on clusters the user started, whatever their config.
+    Results are unaffected: only where freed memory goes changes.
+    """
+    library = ctypes.util.find_library("c")
+    if library is None:  # not glibc (macOS, Windows): nothing to undo
+        return False
+    libc = ctypes.CDLL(library)
+    if not hasattr(libc, "mallopt"):
+        return False
+    mmap_set = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+    trim_set = libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+    return bool(mmap_set and trim_set)

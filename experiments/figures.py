@@ -44,21 +44,21 @@ def reported_targets(path: Path = DEFAULT_TARGETS) -> dict[str, tuple[int, date]
 
 def route_series(results: list[ReplicateResult], scenario: Scenario) -> dict[str, np.ndarray]:
     """Daily crossings of undocumented persons by route: arrays of replicates x days."""
-    routes = np.array([spec.route for spec in scenario.checkpoints])
+    routes = scenario.checkpoint_routes
     crossed = np.stack([r.ledger.crossed[:, :, UNDOCUMENTED] for r in results])
     series = {route: crossed[:, :, routes == route].sum(axis=2) for route in ROUTES}
     series["total"] = crossed.sum(axis=2)
     return series
 
 
-def _band(ax, dates, values: np.ndarray, colour: str, label: str) -> None:
+def band(ax, dates, values: np.ndarray, colour: str, label: str) -> None:
     low, mid, high = np.percentile(values, [5, 50, 95], axis=0)
     ax.plot(dates, mid, color=colour, label=label, lw=1.6)
     if len(values) > 1:
         ax.fill_between(dates, low, high, color=colour, alpha=0.2, lw=0)
 
 
-def _mark_policy(ax, scenario: Scenario) -> None:
+def mark_policy(ax, scenario: Scenario) -> None:
     for phase in scenario.phases:
         for when, label, style in (
             (phase.announcement, "announcement", ":"),
@@ -98,8 +98,8 @@ def daily_crossings(results, scenario: Scenario, path: Path) -> None:
     series = route_series(results, scenario)
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for route in ROUTES:
-        _band(ax, results[0].dates, series[route], ROUTE_COLOURS[route], ROUTE_LABELS[route])
-    _mark_policy(ax, scenario)
+        band(ax, results[0].dates, series[route], ROUTE_COLOURS[route], ROUTE_LABELS[route])
+    mark_policy(ax, scenario)
     _finish(
         fig,
         ax,
@@ -117,12 +117,12 @@ def cumulative_departures(results, scenario: Scenario, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(9, 5))
     for route in (*ROUTES, "total"):
         cumulative = np.cumsum(series[route][:, start:], axis=1)
-        _band(ax, dates, cumulative, ROUTE_COLOURS[route], ROUTE_LABELS[route])
+        band(ax, dates, cumulative, ROUTE_COLOURS[route], ROUTE_LABELS[route])
         if route in targets:
             value, when = targets[route]
             ax.plot(when, value, marker="D", color=ROUTE_COLOURS[route], ms=7, mec="white")
     ax.plot([], [], "D", color="grey", label="reported (interior ministry, 2 Jan 2024)")
-    _mark_policy(ax, scenario)
+    mark_policy(ax, scenario)
     _finish(
         fig,
         ax,
@@ -138,11 +138,11 @@ def remaining_stock(results, scenario: Scenario, path: Path) -> None:
     )
     targets = reported_targets()
     fig, ax = plt.subplots(figsize=(9, 4.5))
-    _band(ax, results[0].dates, remaining, "tab:purple", "undocumented still in Pakistan")
+    band(ax, results[0].dates, remaining, "tab:purple", "undocumented still in Pakistan")
     if "remaining" in targets:
         value, when = targets["remaining"]
         ax.plot(when, value, "D", color="tab:purple", mec="white", ms=7, label="reported")
-    _mark_policy(ax, scenario)
+    mark_policy(ax, scenario)
     _finish(fig, ax, f"Remaining undocumented stock — {scenario.name}", "persons", path)
 
 
@@ -152,8 +152,8 @@ def queues(results, scenario: Scenario, path: Path) -> None:
     colours = plt.get_cmap("tab10")
     for index, spec in enumerate(scenario.checkpoints):
         if queue[:, :, index].max() > 0:
-            _band(ax, results[0].dates, queue[:, :, index], colours(index), spec.name)
-    _mark_policy(ax, scenario)
+            band(ax, results[0].dates, queue[:, :, index], colours(index), spec.name)
+    mark_policy(ax, scenario)
     _finish(fig, ax, f"Persons queueing at each crossing — {scenario.name}", "persons", path)
 
 

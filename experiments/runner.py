@@ -19,6 +19,13 @@ class ReplicateResult:
     seed: int
     dates: list[date]
     ledger: Ledger
+    province_persons: np.ndarray  # persons living in each province at the start
+
+    def at_home_by_province(self) -> np.ndarray:
+        """Persons still at home in each province at the end of each day (days x provinces):
+        leaving home and arrest are the only ways out of it."""
+        gone = self.ledger.left_home + self.ledger.arrests.sum(axis=2)
+        return self.province_persons - np.cumsum(gone, axis=0)
 
 
 def run_seed(entropy: int, *key: int) -> int:
@@ -39,7 +46,9 @@ def replicate_seeds(entropy: int, replicates: int, point: int = 0) -> list[int]:
 def run_replicate(scenario: Scenario, seed: int, replicate: int = 0) -> ReplicateResult:
     model = RepatriationModel(scenario, rng=seed)
     model.run_model()
-    return ReplicateResult(replicate, seed, model.dates, model.ledger)
+    population = model.population
+    persons = np.bincount(population.province, population.size, len(scenario.provinces))
+    return ReplicateResult(replicate, seed, model.dates, model.ledger, persons.astype(np.int64))
 
 
 def run_replicates(

@@ -18,7 +18,7 @@ def counted_days(scenario: Scenario) -> slice:
 
 def summary_table(results: list[ReplicateResult], scenario: Scenario) -> pd.DataFrame:
     """One row per replicate: departures by route and kind, as of the report date."""
-    routes = np.array([spec.route for spec in scenario.checkpoints])
+    routes = scenario.checkpoint_routes
     window = counted_days(scenario)
     documented = [s for s in STATUSES if s != "undocumented" and scenario.population.persons(s)]
     rows = []
@@ -48,7 +48,7 @@ def summary_table(results: list[ReplicateResult], scenario: Scenario) -> pd.Data
 def daily_table(results: list[ReplicateResult], scenario: Scenario) -> pd.DataFrame:
     """Long format: one row per replicate x date x checkpoint."""
     checkpoints = [spec.id for spec in scenario.checkpoints]
-    routes = [spec.route for spec in scenario.checkpoints]
+    routes = scenario.checkpoint_routes
     frames = []
     for r in results:
         days, n = len(r.dates), len(checkpoints)

@@ -107,7 +107,8 @@ class HouseholdAgentModel(RepatriationModel):
         return {group: ArrestDraws(members, draws) for group, members in sorted(groups.items())}
 
     def decide_departures(self) -> None:
-        shares = self.ledger.recent_shares(self.day, self.province_persons)
+        window_days = self.settings.behaviour.peer_window_days
+        shares = self.ledger.recent_shares(self.day, self.province_persons, window_days)
         self.arrested_share, self.departed_share = (share.tolist() for share in shares)
         self.pressure_today = self.pressure[self.day].tolist()
         self.exposure_today = self.exposure[self.day].tolist()

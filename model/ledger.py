@@ -6,8 +6,6 @@ import numpy as np
 
 from model.schema import STATUSES
 
-PEER_WINDOW_DAYS = 7
-
 
 class Ledger:
     def __init__(self, days: int, checkpoints: int, provinces: int, states: int) -> None:
@@ -22,9 +20,14 @@ class Ledger:
     def record_queue(self, day: int, checkpoint: int, persons: int) -> None:
         self.queue[day, checkpoint] = persons
 
-    def recent_shares(self, day: int, province_persons: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Shares of each province's people arrested and departed over the past week."""
-        window = slice(max(0, day - PEER_WINDOW_DAYS), day)
+    def recent_shares(
+        self, day: int, province_persons: np.ndarray, window_days: int
+    ) -> tuple[np.ndarray, ...]:
+        """Shares of each province's people arrested and departed in the `window_days` before `day`.
+
+        The window is days `day - window_days` to `day - 1`, shorter at the start of the run.
+        """
+        window = slice(max(0, day - window_days), day)
         arrested = self.arrests[window].sum(axis=(0, 2)) / province_persons
         departed = self.left_home[window].sum(axis=0) / province_persons
         return arrested, departed

@@ -109,7 +109,9 @@ class RepatriationModel(mesa.Model):
 
     def decide_departures(self) -> None:
         behaviour = self.settings.behaviour
-        arrested, departed = self.ledger.recent_shares(self.day, self.province_persons)
+        arrested, departed = self.ledger.recent_shares(
+            self.day, self.province_persons, behaviour.peer_window_days
+        )
         # Python floats: a handful of scalar operations per group, cheaper than numpy scalars.
         arrested, departed = arrested.tolist(), departed.tolist()
         pressure, exposure = self._pressure_rows[self.day], self._exposure_rows[self.day]

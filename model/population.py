@@ -14,7 +14,7 @@ import numpy as np
 
 from model import rules, sampling
 from model.scenario import PopulationSettings, Scenario
-from model.schema import MAX_HOUSEHOLD_SIZE, STATUSES
+from model.schema import STATUSES
 
 
 class State(IntEnum):
@@ -71,8 +71,10 @@ def allocate(total: int, shares: np.ndarray) -> np.ndarray:
     return counts
 
 
-def household_sizes(persons: int, mean: float, rng: np.random.Generator) -> np.ndarray:
-    """Household sizes (1 + Poisson(mean - 1), at most MAX_HOUSEHOLD_SIZE) summing to `persons`.
+def household_sizes(
+    persons: int, mean: float, largest: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Household sizes (1 + Poisson(mean - 1), at most `largest`) summing to `persons`.
 
     The last household is cut so that the sum is exact.
     """
@@ -81,7 +83,7 @@ def household_sizes(persons: int, mean: float, rng: np.random.Generator) -> np.n
         return sizes
     while sizes.sum() < persons:
         batch = int((persons - sizes.sum()) / mean * 1.05) + 16
-        draw = 1 + sampling.capped_poisson(mean - 1.0, MAX_HOUSEHOLD_SIZE - 1, batch, rng)
+        draw = 1 + sampling.capped_poisson(mean - 1.0, largest - 1, batch, rng)
         sizes = np.concatenate([sizes, draw.astype(np.int32)])
     cumulative = np.cumsum(sizes)
     last = int(np.searchsorted(cumulative, persons))
@@ -102,7 +104,9 @@ def synthesise(
     sizes, provinces, statuses, blocks, rows = [], [], [], {}, 0
     for status_index, status in enumerate(STATUSES):
         for province_index, persons in enumerate(allocate(p.persons(status), shares)):
-            cell = household_sizes(int(persons), p.household_size_mean, structure_rng)
+            cell = household_sizes(
+                int(persons), p.household_size_mean, p.max_household_size, structure_rng
+            )
             sizes.append(cell)
             provinces.append(np.full(len(cell), province_index, dtype=np.int8))
             statuses.append(np.full(len(cell), status_index, dtype=np.int8))

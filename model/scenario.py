@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import copy
 import csv
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from model.schema import (
     KEYED_TABLES,
     LIST_TABLES,
-    MAX_HOUSEHOLD_SIZE,
     STATUSES,
     TABLE_FIELDS,
     Field,
@@ -55,6 +57,7 @@ class PopulationSettings:
     attachment_alpha: float
     attachment_beta: float
     pipeline_share: float
+    max_household_size: int
 
     def persons(self, status: str) -> int:
         return getattr(self, status)
@@ -70,6 +73,7 @@ class Behaviour:
     fear_decay_days: float
     arrest_salience: float
     peer_weight: float
+    peer_window_days: int
     attachment_effect: float
     pipeline_readiness: float
     exempt_fear_factor: float
@@ -167,6 +171,15 @@ class Scenario:
     closures: tuple[Closure, ...]
     deadline_extensions: tuple[DeadlineExtension, ...]
     tree: dict = field(compare=False, repr=False)
+
+    @property
+    def checkpoint_routes(self) -> np.ndarray:
+        """Each checkpoint's reported route (`model.schema.ROUTES`), in `checkpoints` order.
+
+        An array, so that `ledger.crossed[:, scenario.checkpoint_routes == route]` selects a
+        route's crossings; a new one each call, so callers cannot change each other's.
+        """
+        return np.array([spec.route for spec in self.checkpoints])
 
     def with_overrides(self, overrides: dict, source: str = "overrides") -> Scenario:
         """A new scenario with `overrides` applied (nested, or with dotted keys)."""
@@ -296,7 +309,8 @@ def merge_overrides(tree: dict, overrides: dict, file: str) -> dict:
                 if name not in specs[key]:
                     allowed = ", ".join(specs[key])
                     raise ScenarioError(file, f"{key}.{name}", "unknown key", allowed)
-                tree[key][name] = parse_value(raw, specs[key][name], file, f"{key}.{name}")
+                spec, where = specs[key][name], f"{key}.{name}"
+                tree[key][name] = override_value(raw, tree[key][name], spec, file, where)
         elif key == "routes":
             for province, choices in value.items():
                 _require_table(choices, f"routes.{province}", file)
@@ -323,11 +337,76 @@ def _merge_row(current: dict | None, row: Any, table: str, where: str, file: str
     for name, raw in row.items():
         if name not in specs:
             raise ScenarioError(file, f"{where}.{name}", "unknown key", ", ".join(specs))
-        merged[name] = parse_value(raw, specs[name], file, f"{where}.{name}")
+        merged[name] = override_value(raw, merged.get(name), specs[name], file, f"{where}.{name}")
     missing = [name for name, spec in specs.items() if spec.required and name not in merged]
     if missing:
         raise ScenarioError(file, where, f"a new row needs {', '.join(missing)}", ", ".join(specs))
     return merged
+
+
+# The relative form of a numeric override, `field = { times = FACTOR }`: FACTOR x the value in
+# the scenario the file is applied over. It lets a scenario say what it means ("twice the
+# calibrated arrest hazard") instead of a number that goes stale with every recalibration.
+RELATIVE_KEYS = ("times",)
+RELATIVE_ALLOWED = "{ times = FACTOR }, FACTOR a finite number > 0"
+
+
+def override_value(raw: Any, current: Any, spec: Field, file: str, where: str) -> Any:
+    """The value an override sets: `raw` itself, or `{ times = FACTOR }` x `current`.
+
+    `current` is the field's value in the base scenario (None for a new row, or a row of a
+    list table, which has nothing to multiply). An int field's product is rounded to the
+    nearest whole number (halves away from zero); either way the result is range-checked.
+    """
+    if not isinstance(raw, dict):
+        return parse_value(raw, spec, file, where)
+    if spec.kind not in ("int", "float"):
+        raise ScenarioError(
+            file,
+            where,
+            f"the relative form {{ times = ... }} applies to numbers only, and this is a "
+            f"{spec.kind} field",
+            spec.allowed(),
+        )
+    unknown = [key for key in raw if key not in RELATIVE_KEYS]
+    if unknown:
+        raise ScenarioError(
+            file, f"{where}.{unknown[0]}", "unknown key in a relative override", RELATIVE_ALLOWED
+        )
+    if "times" not in raw:
+        raise ScenarioError(file, where, "a relative override needs its factor", RELATIVE_ALLOWED)
+    factor = raw["times"]
+    valid_number = isinstance(factor, int | float) and not isinstance(factor, bool)
+    if not (valid_number and math.isfinite(factor) and factor > 0):
+        raise ScenarioError(
+            file, f"{where}.times", f"{factor!r} is not a factor > 0", RELATIVE_ALLOWED
+        )
+    if current is None:
+        raise ScenarioError(
+            file,
+            where,
+            "nothing to multiply: a relative override needs the field's value in the base "
+            "scenario, and a new row (or a row of a list table) has none",
+            spec.allowed(),
+        )
+    product = current * factor
+    if not math.isfinite(product):
+        raise ScenarioError(file, where, f"{factor!r} x {current!r} is not finite", spec.allowed())
+    value = _round_half_away_from_zero(product) if spec.kind == "int" else float(product)
+    try:
+        return parse_value(value, spec, file, where)
+    except ScenarioError as error:
+        rounded = f"{product:g}, rounded to " if value != product else ""
+        problem = f"{factor!r} x {current!r} = {rounded}{error.problem}"
+        raise ScenarioError(file, where, problem, error.allowed) from None
+
+
+def _round_half_away_from_zero(value: float) -> int:
+    """The nearest whole number; a half goes away from zero (2.5 -> 3), unlike `round` (-> 2)."""
+    whole = math.floor(abs(value))
+    if abs(value) - whole >= 0.5:
+        whole += 1
+    return int(whole) if value >= 0 else -int(whole)
 
 
 def _merge_list(table: str, value: Any, file: str) -> list[dict]:
@@ -391,6 +470,16 @@ def check_consistency(s: Scenario, file: str) -> None:
         )
     if sum(s.population.persons(status) for status in STATUSES) <= 0:
         raise ScenarioError(file, "population", "nobody to simulate", "at least one person")
+    largest = s.population.max_household_size
+    if largest < s.population.household_size_mean:
+        # Sizes are capped at the largest household: a cap below the mean would not give it.
+        raise ScenarioError(
+            file,
+            "population.max_household_size",
+            f"{largest} is below population.household_size_mean "
+            f"({s.population.household_size_mean:g})",
+            "at least population.household_size_mean",
+        )
     province_ids = {p.id for p in s.provinces}
     checkpoint_ids = {c.id for c in s.checkpoints}
     _check_sum(
@@ -412,13 +501,13 @@ def check_consistency(s: Scenario, file: str) -> None:
             raise ScenarioError(
                 file, f"{where}.closes", f"{c.closes} is before opens {c.opens}", f">= {c.opens}"
             )
-        _check_capacity(c.capacity_per_hour * c.hours, file, where)
+        _check_capacity(c.capacity_per_hour * c.hours, largest, file, where)
     by_id = {c.id: c for c in s.checkpoints}
     for i, change in enumerate(s.capacity_changes):
         where = f"capacity_changes[{i}]"
         _check_ref(change.checkpoint, checkpoint_ids, file, f"{where}.checkpoint")
         base = by_id[change.checkpoint].capacity_per_hour
-        _check_capacity(base * change.capacity_factor * change.hours, file, where)
+        _check_capacity(base * change.capacity_factor * change.hours, largest, file, where)
     for i, closure in enumerate(s.closures):
         _check_ref(closure.checkpoint, checkpoint_ids, file, f"closures[{i}].checkpoint")
         if closure.start > closure.end:
@@ -504,13 +593,15 @@ def _check_ref(ident: str, known: set, file: str, where: str) -> None:
         raise ScenarioError(file, where, f"unknown identifier {ident!r}", ", ".join(sorted(known)))
 
 
-def _check_capacity(daily: float, file: str, where: str) -> None:
-    if 0 < daily < MAX_HOUSEHOLD_SIZE:
+def _check_capacity(daily: float, largest_household: int, file: str, where: str) -> None:
+    # Families leave together, so an open crossing must be able to pass the largest in a day.
+    if 0 < daily < largest_household:
         raise ScenarioError(
             file,
             where,
             f"a daily capacity of {daily:g} persons cannot pass the largest household",
-            f"0 (closed) or at least {MAX_HOUSEHOLD_SIZE} persons per day",
+            f"0 (closed) or at least {largest_household} persons per day "
+            "(population.max_household_size)",
         )
 
 

@@ -15,8 +15,6 @@ from typing import Any
 STATUSES = ("undocumented", "acc", "por")
 ROUTES = ("khyber_pakhtunkhwa", "balochistan", "other")
 UNDOCUMENTED = STATUSES.index("undocumented")  # the population the ministry's figures count
-# Families leave together, so a crossing must be able to pass the largest one in a day.
-MAX_HOUSEHOLD_SIZE = 20
 
 
 class ScenarioError(ValueError):

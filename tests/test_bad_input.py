@@ -101,6 +101,22 @@ CASES = [
     ),
     case("reroute in no time", "[behaviour]\nreroute_days = 0\n", "behaviour.reroute_days"),
     case(
+        "peer window of no days",
+        "[behaviour]\npeer_window_days = 0\n",
+        "behaviour.peer_window_days",
+    ),
+    case(
+        "largest household below the mean",
+        "[population]\nmax_household_size = 5\n",
+        "population.max_household_size",
+    ),
+    case(
+        "daily capacity below a larger household cap",
+        "[population]\nmax_household_size = 50\n"
+        "[checkpoints.angoor_adda]\ncapacity_per_hour = 4.0\n",
+        "checkpoints.angoor_adda",
+    ),
+    case(
         "province shares do not sum to one",
         "[provinces.punjab]\npopulation_share = 0.2\n",
         "population_share",
@@ -151,6 +167,69 @@ CASES = [
         '[phases.phase2]\nstatuses = ["undocumented"]\nannouncement = 2023-11-01\n'
         "deadline = 2023-11-02\nenforcement_start = 2023-11-03\n",
         "phases.phase2.statuses",
+    ),
+    case(
+        "relative override of a date",
+        "[timeline]\nend = { times = 2 }\n",
+        "timeline.end",
+    ),
+    case(
+        "relative override of text",
+        "[provinces.sindh]\nname = { times = 2 }\n",
+        "provinces.sindh.name",
+    ),
+    case(
+        "relative override with an unknown key",
+        "[enforcement]\narrest_hazard = { times = 2.0, plus = 0.1 }\n",
+        "enforcement.arrest_hazard.plus",
+    ),
+    case(
+        "relative override without a factor",
+        "[enforcement]\narrest_hazard = {}\n",
+        "enforcement.arrest_hazard",
+    ),
+    case(
+        "relative override by zero",
+        "[provinces.punjab]\nholding_capacity = { times = 0 }\n",
+        "provinces.punjab.holding_capacity.times",
+    ),
+    case(
+        "relative override by a negative factor",
+        "[enforcement]\narrest_hazard = { times = -2.0 }\n",
+        "enforcement.arrest_hazard.times",
+    ),
+    case(
+        "relative override by text",
+        '[enforcement]\narrest_hazard = { times = "2" }\n',
+        "enforcement.arrest_hazard.times",
+    ),
+    case(
+        "relative override by infinity",
+        "[enforcement]\narrest_hazard = { times = inf }\n",
+        "enforcement.arrest_hazard.times",
+    ),
+    case(
+        "relative override out of range",
+        "[enforcement]\narrest_hazard = { times = 1000.0 }\n",
+        "enforcement.arrest_hazard",
+    ),
+    case(
+        "relative override rounded out of range",
+        "[enforcement]\ndetention_days = { times = 0.1 }\n",
+        "enforcement.detention_days",
+    ),
+    case(
+        "relative override in a new row",
+        '[provinces.gilgit]\nname = "Gilgit-Baltistan"\npopulation_share = 0.0\n'
+        "enforcement_factor = 0.5\nholding_capacity = { times = 2 }\n"
+        'deportation_checkpoint = "torkham"\ndeportation_travel_days = 2\n',
+        "provinces.gilgit.holding_capacity",
+    ),
+    case(
+        "relative override in a list table",
+        '[[capacity_changes]]\ncheckpoint = "torkham"\ndate = 2023-11-03\n'
+        "capacity_factor = { times = 3.0 }\nhours = 14.0\n",
+        "capacity_changes[0].capacity_factor",
     ),
 ]
 

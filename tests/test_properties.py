@@ -9,6 +9,7 @@ deported before enforcement of their status has started.
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 import numpy as np
@@ -50,13 +51,16 @@ def valid_overrides(draw) -> dict:
     deadline = day(0, 40, announcement)
     enforcement_start = day(0, 14, deadline)
     acc, por = (draw(st.sampled_from([0, 0, 500, 3_000])) for _ in range(2))
+    household_size_mean = draw(unit(1.5, 15.0))
     overrides = {
         "timeline": {"start": start, "end": end, "count_start": count_start},
         "population": {
             "undocumented": draw(st.integers(5_000, 30_000)),
             "acc": acc,
             "por": por,
-            "household_size_mean": draw(unit(1.5, 15.0)),
+            "household_size_mean": household_size_mean,
+            # At least the mean (validated), at most 25 (the checkpoints below pass 25 a day).
+            "max_household_size": draw(st.integers(math.ceil(household_size_mean), 25)),
             "attachment_alpha": draw(unit(0.1, 20.0)),
             "attachment_beta": draw(unit(0.1, 20.0)),
             "pipeline_share": draw(unit(0.0, 0.5)),
@@ -70,6 +74,7 @@ def valid_overrides(draw) -> dict:
             "fear_decay_days": draw(unit(0.5, 365.0)),
             "arrest_salience": draw(unit(0.0, 1000.0)),
             "peer_weight": draw(unit(0.0, 1000.0)),
+            "peer_window_days": draw(st.integers(1, 30)),
             "attachment_effect": draw(unit(0.0, 20.0)),
             "pipeline_readiness": draw(unit()),
             "exempt_fear_factor": draw(unit()),
@@ -113,7 +118,7 @@ def valid_overrides(draw) -> dict:
                 "travel_days_min": low,
                 "travel_days_max": low + draw(st.integers(0, 10)),
             }
-    # Every checkpoint is open at least 10 hours, so 2.5 persons/hour already passes 20 a day.
+    # Every checkpoint is open at least 10 hours, so 2.5 persons/hour already passes 25 a day.
     overrides["checkpoints"] = {
         checkpoint: {"capacity_per_hour": draw(st.sampled_from([0.0]) | unit(2.5, 500.0))}
         for checkpoint in CHECKPOINTS
@@ -175,4 +180,4 @@ def test_invariants_hold_for_random_valid_scenarios(overrides, seed):
     event("queues" if (model.ledger.queue > 0).any() else "no queues")
     event("deportations" if model.ledger.deported.any() else "no deportations")
     assert (model.population.size >= 1).all()
-    assert (model.population.size <= 20).all()
+    assert (model.population.size <= scenario.population.max_household_size).all()

@@ -126,17 +126,32 @@ def test_phase2_targets_acc_holders_from_december(runs):
     assert full.population.acc == 880_000  # facts.md §3
 
 
-def test_enforcement_doubled_is_twice_the_baseline():
-    """If the baseline (or its calibration) changes, this says what the file must hold."""
+def test_enforcement_doubled_is_exactly_twice_the_calibrated_baseline():
     baseline, doubled = scenarios.resolve("baseline"), scenarios.resolve("enforcement_doubled")
-    expected = 2 * baseline.enforcement.arrest_hazard
-    assert doubled.enforcement.arrest_hazard == pytest.approx(expected), (
-        f"set enforcement.arrest_hazard = {expected:g} in enforcement_doubled.toml"
-    )
+    assert doubled.enforcement.arrest_hazard == 2 * baseline.enforcement.arrest_hazard
+    assert [p.id for p in doubled.provinces] == [p.id for p in baseline.provinces]
     for base, twice in zip(baseline.provinces, doubled.provinces, strict=True):
-        assert twice.holding_capacity == 2 * base.holding_capacity, (
-            f"set provinces.{base.id}.holding_capacity = {2 * base.holding_capacity}"
-        )
+        assert twice.holding_capacity == 2 * base.holding_capacity, base.id
+    # Nothing else moves: undo the doubling and the baseline comes back.
+    undone = doubled.with_overrides(
+        {
+            "enforcement.arrest_hazard": baseline.enforcement.arrest_hazard,
+            "provinces": {
+                p.id: {"holding_capacity": p.holding_capacity} for p in baseline.provinces
+            },
+        }
+    )
+    assert undone.to_dict() == baseline.to_dict()
+
+
+def test_enforcement_doubled_follows_its_base():
+    """The file holds factors, not numbers: over another base (a recalibration), still 2 x."""
+    recalibrated = scenarios.resolve("baseline").with_overrides(
+        {"enforcement.arrest_hazard": 0.0003, "provinces.sindh.holding_capacity": 777}
+    )
+    doubled = scenarios.resolve("enforcement_doubled", base=recalibrated)
+    assert doubled.enforcement.arrest_hazard == 0.0006
+    assert {p.id: p.holding_capacity for p in doubled.provinces}["sindh"] == 1554
 
 
 def test_balochistan_factor_is_the_weighted_mean_of_the_others():

@@ -195,6 +195,9 @@ def test_a_dask_cluster_gives_identical_tables(files, reference, tmp_path, no_fi
             assert table(out) == table(reference / name), name
             manifest = json.loads(table(out, "manifest.json"))
             assert manifest["executor"].startswith("dask cluster")
+        with distributed.Client(cluster) as client:
+            plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))
+        assert all("ifrp-heap-tuning" in names for names in plugins.values()), plugins
 
 
 def test_killed_sweep_resumes_to_the_same_table(files, reference, tmp_path, no_figures):

@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 
 from model import rules
 from model.household_queue import HouseholdQueue
+from model.ledger import Ledger
 from model.population import allocate, household_sizes
-from model.scenario import ScenarioError, default_scenario
-from model.schema import MAX_HOUSEHOLD_SIZE
+from model.scenario import ScenarioError, default_scenario, load_scenario
 from model.thresholds import ThresholdQueue
 
 FAST = settings(max_examples=60, deadline=None, database=None, derandomize=True)
+LARGEST_HOUSEHOLD = default_scenario().population.max_household_size
 
 # --- population.allocate -------------------------------------------------------------------
 
@@ -54,22 +55,69 @@ def test_allocate_sums_exactly_for_shares_validation_accepts(excess):
 @given(
     persons=st.integers(0, 50_000),
     mean=st.floats(1.5, 15.0),
+    largest=st.integers(2, 100),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_household_sizes_sum_exactly_within_bounds(persons, mean, seed):
-    sizes = household_sizes(persons, mean, np.random.default_rng(seed))
+def test_household_sizes_sum_exactly_within_bounds(persons, mean, largest, seed):
+    sizes = household_sizes(persons, mean, largest, np.random.default_rng(seed))
     assert int(sizes.sum()) == persons
     if persons:
         assert sizes.min() >= 1
-        assert sizes.max() <= MAX_HOUSEHOLD_SIZE
+        assert sizes.max() <= largest
 
 
 def test_household_sizes_have_the_requested_mean():
     mean = 7.0
-    sizes = household_sizes(1_000_000, mean, np.random.default_rng(1))
+    sizes = household_sizes(1_000_000, mean, 20, np.random.default_rng(1))
     # 1 + Poisson(6): variance 6; the cap at 20 and the cut last household are negligible.
     se = math.sqrt(mean - 1) / math.sqrt(len(sizes))
     assert abs(sizes.mean() - mean) < 4 * se
+
+
+def test_household_sizes_respect_a_small_cap():
+    sizes = household_sizes(100_000, 7.0, 4, np.random.default_rng(3))
+    assert sizes[:-1].min() >= 1 and sizes.max() == 4
+    assert (sizes[:-1] == 4).mean() > 0.9, "1 + Poisson(6) is mostly above 4: capped"
+
+
+def test_synthesis_uses_the_scenarios_largest_household():
+    from model.model import RepatriationModel
+
+    scenario = default_scenario().with_overrides(
+        {"population.undocumented": 20_000, "population.max_household_size": 8}
+    )
+    sizes = RepatriationModel(scenario, rng=5).population.size
+    assert sizes.max() == 8 and sizes.sum() == 20_000
+
+
+# --- ledger.Ledger.recent_shares ------------------------------------------------------------
+
+
+def test_recent_shares_count_the_window_before_the_day():
+    ledger = Ledger(days=20, checkpoints=1, provinces=2, states=5)
+    ledger.arrests[:, 0, 0] = np.arange(20)  # day u: u arrests in province 0
+    ledger.left_home[:, 1] = 1  # one departure a day in province 1
+    persons = np.array([1000.0, 100.0])
+    arrested, departed = ledger.recent_shares(10, persons, window_days=3)
+    assert arrested.tolist() == [(7 + 8 + 9) / 1000, 0.0]
+    assert departed.tolist() == [0.0, 3 / 100]
+    arrested, departed = ledger.recent_shares(2, persons, window_days=7)  # the run's start
+    assert arrested.tolist() == [(0 + 1) / 1000, 0.0]
+    assert departed.tolist() == [0.0, 2 / 100]
+
+
+def test_the_peer_window_changes_departures():
+    from model.model import RepatriationModel
+
+    def departed(window_days: int) -> int:
+        scenario = default_scenario().with_overrides(
+            {"population.undocumented": 20_000, "behaviour.peer_window_days": window_days}
+        )
+        model = RepatriationModel(scenario, rng=5)
+        model.run_model()
+        return int(model.ledger.left_home.sum())
+
+    assert departed(28) > departed(1), "a longer memory of departures adds perceived risk"
 
 
 # --- thresholds.ThresholdQueue --------------------------------------------------------------
@@ -144,7 +192,7 @@ def test_threshold_queue_keeps_unreleased_households_first_in_line():
 
 @FAST
 @given(
-    chunks=st.lists(st.lists(st.integers(1, MAX_HOUSEHOLD_SIZE), max_size=30), max_size=8),
+    chunks=st.lists(st.lists(st.integers(1, LARGEST_HOUSEHOLD), max_size=30), max_size=8),
     capacities=st.lists(st.integers(0, 150), min_size=1, max_size=12),
 )
 def test_household_queue_take_is_fifo_whole_households_within_capacity(chunks, capacities):
@@ -273,3 +321,109 @@ def test_with_overrides_leaves_the_callers_dict_alone():
     inner = {"fear_hazard": 0.2}
     default_scenario().with_overrides({"behaviour": inner, "behaviour.base_hazard": 0.001})
     assert inner == {"fear_hazard": 0.2}
+
+
+def test_checkpoint_routes_follow_the_checkpoints_table():
+    base = default_scenario()
+    assert base.checkpoint_routes.tolist() == [c.route for c in base.checkpoints]
+    assert set(base.checkpoint_routes) == {"khyber_pakhtunkhwa", "balochistan", "other"}
+    moved = base.with_overrides({"checkpoints.ghulam_khan.route": "khyber_pakhtunkhwa"})
+    index = [c.id for c in moved.checkpoints].index("ghulam_khan")
+    assert base.checkpoint_routes[index] == "other"
+    assert moved.checkpoint_routes[index] == "khyber_pakhtunkhwa"
+    base.checkpoint_routes[index] = "balochistan"  # a copy: the scenario is not changed
+    assert base.checkpoint_routes[index] == "other"
+
+
+# --- relative overrides: field = { times = FACTOR } ------------------------------------------
+
+
+def test_relative_override_multiplies_the_base_scenarios_value(write_toml):
+    base = default_scenario().with_overrides({"enforcement.arrest_hazard": 0.0003})
+    path = write_toml(
+        """
+        [enforcement]
+        arrest_hazard = { times = 2.0 }
+        [checkpoints.torkham]
+        capacity_per_hour = { times = 0.5 }
+        [routes.sindh.chaman]
+        travel_days_max = { times = 2 }
+        """
+    )
+    scenario = load_scenario(path, base=base)
+    assert scenario.enforcement.arrest_hazard == 2 * 0.0003, "of the base, not the defaults"
+    assert {c.id: c for c in scenario.checkpoints}["torkham"].capacity_per_hour == 200.0
+    route = next(r for r in scenario.routes if (r.province, r.checkpoint) == ("sindh", "chaman"))
+    assert route.travel_days_max == 10
+    assert isinstance(route.travel_days_max, int)
+    assert scenario.tree["enforcement"]["arrest_hazard"] == 0.0006, "the tree holds the result"
+
+
+def test_relative_override_rounds_int_fields_to_the_nearest_whole_number():
+    # Default deportation_travel_days: khyber_pakhtunkhwa 1, punjab 3, sindh 4.
+    scenario = default_scenario().with_overrides(
+        {
+            "provinces.khyber_pakhtunkhwa.deportation_travel_days": {"times": 0.5},  # 0.5 -> 1
+            "provinces.punjab.deportation_travel_days": {"times": 0.5},  # 1.5 -> 2
+            "provinces.sindh.deportation_travel_days": {"times": 1.1},  # 4.4 -> 4
+            "population.undocumented": {"times": 0.7},  # 1,190,000
+        }
+    )
+    days = {p.id: p.deportation_travel_days for p in scenario.provinces}
+    assert (days["khyber_pakhtunkhwa"], days["punjab"], days["sindh"]) == (1, 2, 4)
+    assert scenario.population.undocumented == 1_190_000
+
+
+def test_relative_override_of_one_is_the_base_itself():
+    base = default_scenario()
+    same = base.with_overrides(
+        {"behaviour.fear_hazard": {"times": 1}, "provinces.punjab.holding_capacity": {"times": 1}}
+    )
+    assert same.to_dict() == base.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "problem"),
+    [
+        ({"timeline.end": {"times": 2}}, "timeline.end", "applies to numbers only"),
+        ({"provinces.sindh.name": {"times": 2}}, "provinces.sindh.name", "numbers only"),
+        ({"enforcement.deportee_priority": {"times": 2}}, "deportee_priority", "numbers only"),
+        ({"enforcement.arrest_hazard": {"plus": 1}}, "arrest_hazard.plus", "unknown key"),
+        ({"enforcement.arrest_hazard": {}}, "enforcement.arrest_hazard", "needs its factor"),
+        ({"enforcement.arrest_hazard": {"times": 0}}, "arrest_hazard.times", "factor > 0"),
+        ({"enforcement.arrest_hazard": {"times": -2.0}}, "arrest_hazard.times", "factor > 0"),
+        ({"enforcement.arrest_hazard": {"times": "2"}}, "arrest_hazard.times", "factor > 0"),
+        ({"enforcement.arrest_hazard": {"times": True}}, "arrest_hazard.times", "factor > 0"),
+        ({"enforcement.arrest_hazard": {"times": math.inf}}, "arrest_hazard.times", "factor"),
+        ({"enforcement.arrest_hazard": {"times": math.nan}}, "arrest_hazard.times", "factor"),
+        ({"population.undocumented": {"times": 1e308}}, "undocumented", "not finite"),
+        ({"enforcement.arrest_hazard": {"times": 1000}}, "arrest_hazard", "1000 x 0.0005 = 0.5"),
+        (
+            {"enforcement.detention_days": {"times": 0.1}},
+            "detention_days",
+            "0.1 x 3 = 0.3, rounded to 0 is out",
+        ),
+        (
+            {
+                "capacity_changes": [
+                    {
+                        "checkpoint": "torkham",
+                        "date": "2023-11-03",
+                        "hours": 14.0,
+                        "capacity_factor": {"times": 2},
+                    }
+                ]
+            },
+            "capacity_changes[0].capacity_factor",
+            "nothing to multiply",
+        ),
+    ],
+)
+def test_bad_relative_overrides_name_the_field_and_what_is_allowed(overrides, field, problem):
+    with pytest.raises(ScenarioError) as error:
+        default_scenario().with_overrides(overrides, source="my.toml")
+    message = str(error.value)
+    assert error.value.file == "my.toml"
+    assert field in error.value.field
+    assert problem in message
+    assert "allowed" in message

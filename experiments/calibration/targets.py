@@ -110,7 +110,7 @@ def _quantity(ledger: Ledger, scenario: Scenario, target: Target) -> float:
         max(0, timeline.index(target.period_start)), timeline.index(target.period_end) + 1
     )
     crossed = ledger.crossed[window, :, UNDOCUMENTED]
-    routes = np.array([spec.route for spec in scenario.checkpoints])
+    routes = scenario.checkpoint_routes
     q = target.quantity
     if q in ROUTES:
         return float(crossed[:, routes == q].sum())
