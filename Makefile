@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VIZ_STAMP := $(VENV)/.installed-viz
+EXPLORE_HOST ?= 127.0.0.1
+EXPLORE_PORT ?= 8765
 
 # The first interpreter on PATH that is Python >= 3.12 (Mesa 3.5 needs it).
 PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3; do \
@@ -10,22 +13,30 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && \
 	{ echo $$p; break; }; done)
 
-.PHONY: run test lint bench scenarios sweep clean
+.PHONY: run test lint explore bench scenarios sweep clean
 
-$(STAMP): pyproject.toml
+# .venv/.installed: the project with its test tools (make run, lint, ...); .venv/.installed-viz:
+# also the viz extra (make test, explore), in one pip run, and it then counts as the former too.
+# --no-compile: Python compiles each module when it is first imported; compiling all of the
+# 1 GB environment up front made `make test` from nothing about 45 s slower here.
+$(STAMP): EXTRAS = test
+$(VIZ_STAMP): EXTRAS = test,viz
+$(STAMP) $(VIZ_STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
 		echo "error: no Python >= 3.12 found on PATH (tried python3.12, python3.13, python3.14, python3)." >&2; \
 		echo "Install Python 3.12+ (e.g. 'pyenv install 3.12') or pass PYTHON=/path/to/python3.12." >&2; \
 		exit 1; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[$(EXTRAS)]'
+	@touch $@
+	@if [ "$@" = "$(VIZ_STAMP)" ]; then touch $(STAMP); fi
 
 run: $(STAMP)
 	$(BIN)/ifrp run baseline
 
-test: $(STAMP)
+# The browser tests need the viz extra, and Chromium (Debian's `chromium`; .ci/run installs it).
+test: $(VIZ_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -33,6 +44,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The policy explorer in the browser, on http://$(EXPLORE_HOST):$(EXPLORE_PORT)/ (Ctrl-C stops it;
+# make explore EXPLORE_PORT=9000 for another port).
+explore: $(VIZ_STAMP)
+	$(BIN)/ifrp explore --host $(EXPLORE_HOST) --port $(EXPLORE_PORT)
 
 # Every scenario of experiments/scenarios/ against the baseline (same seeds: paired differences).
 scenarios: $(STAMP)

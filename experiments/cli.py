@@ -11,6 +11,7 @@ from experiments import figures, scenarios
 from experiments.calibration.command import add_parser as add_calibrate_parser
 from experiments.compare_command import add_parser as add_compare_parser
 from experiments.compare_command import run_many
+from experiments.explore_command import add_parser as add_explore_parser
 from experiments.manifest import build_manifest, now
 from experiments.outputs import check_destination, write_folder, write_json
 from experiments.posterior import posterior_scenarios
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_validate_parser(commands)
     add_sweep_parser(commands)
     add_compare_parser(commands)
+    add_explore_parser(commands)
     return parser
 
 

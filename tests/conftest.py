@@ -1,10 +1,14 @@
-"""Shared fixtures: scenario files in a temporary folder and in-process CLI runs."""
+"""Shared fixtures: scenario files in a temporary folder and in-process CLI runs; the explorer's
+server and a headless Chromium page for the browser tests (see tests/browser.py)."""
 
 from __future__ import annotations
 
+import importlib.util
 import textwrap
 
 import pytest
+from browser import CHROMIUM_ARGS, CHROMIUM_NAMES, ExplorerServer, RequestLog, find_chromium
+from browser import unavailable as browser_unavailable
 
 from experiments.cli import main
 
@@ -39,3 +43,79 @@ def ifrp(capsys):
         return status, captured.out, captured.err
 
     return call
+
+
+@pytest.fixture(scope="module")
+def explorer_server():
+    """Start a Solara app under the explorer's server (experiments/explorer/server.py).
+
+    `server = explorer_server("experiments.explorer.app")` (a module name, or a .py file
+    relative to the repository) returns once the server answers on a free port of
+    127.0.0.1, at `server.url`. The tests of a module share one server per app (starting
+    one takes seconds; each page load is a new Solara session all the same): pass
+    `fresh=True` for a server of the test's own. `server.stop()` stops it as Ctrl-C does
+    and gives its exit status; `server.log()` is what it printed. All are stopped after
+    the module's tests.
+    """
+    if importlib.util.find_spec("solara") is None:
+        browser_unavailable("Solara (the viz extra) is not installed")
+    shared: dict[str, ExplorerServer] = {}
+    started: list[ExplorerServer] = []
+
+    def start(app: str = "experiments.explorer.app", fresh: bool = False) -> ExplorerServer:
+        server = shared.get(app)
+        if fresh or server is None or not server.running:
+            server = ExplorerServer(app).start()
+            started.append(server)
+            if not fresh:
+                shared[app] = server
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """The machine's Chromium, headless, driven by Playwright (one per test module).
+
+    Skips, saying how to enable it, without Playwright or a Chromium; fails under CI=true.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("Playwright is not installed")
+    with sync_playwright() as playwright:
+        # else a Chromium that `playwright install chromium` downloaded (where that works)
+        executable = find_chromium(fallback=playwright.chromium.executable_path)
+        if executable is None:
+            names = ", ".join(CHROMIUM_NAMES)
+            browser_unavailable(f"no Chromium found (IFRP_CHROMIUM, {names}, or Playwright's)")
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium):
+    """A fresh browser profile (cookies, cache) for one test."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def request_log(browser_context) -> RequestLog:
+    """Every request of the test's page; requests to other hosts are recorded and aborted."""
+    return RequestLog.attach(browser_context)
+
+
+@pytest.fixture
+def page(browser_context, request_log):
+    """A Playwright page in headless system Chromium, its requests in `request_log`."""
+    page = browser_context.new_page()
+    page.set_default_timeout(30_000)
+    return page

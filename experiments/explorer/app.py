@@ -1,0 +1,413 @@
+"""The policy explorer: move a control, and the whole 1.7-million-person drive is recomputed.
+
+Served by `ifrp explore` (Solara). Each browser tab has its own controls (`solara.reactive`
+state is per session); the calibrated baseline runs once per (replicates, seed) and is shared.
+The logic lives in `controls`, `outcome`, `views` and `scenario_file`; this file only lays out
+widgets and wires them to that logic.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import threading
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import solara
+import solara.lab
+
+from experiments import scenarios
+from experiments.executors import available_cores
+from experiments.explorer import controls as ctl
+from experiments.explorer import views
+from experiments.explorer.outcome import HEADLINE, Outcome, differences, results_archive, simulate
+from experiments.explorer.scenario_file import scenario_toml
+from experiments.figures import ROUTE_LABELS
+from model.schema import ScenarioError
+
+PARALLEL_FROM = 3  # replicates: below this, starting work in other processes does not pay
+SAVE_NAME = "explorer_scenario.toml"
+HEADLINE_LABELS = {
+    **ROUTE_LABELS,
+    "total": "Departures, total",
+    "deported": "Deported",
+    "arrested": "Arrested",
+    "peak_queue": "Peak queue at a crossing",
+    "remaining": "Undocumented remaining",
+}
+
+controls = solara.reactive(ctl.controls_for("baseline"))
+saved_message = solara.reactive("")
+
+
+@lru_cache(maxsize=1)
+def _pool() -> Executor:
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(available_cores(), mp_context=multiprocessing.get_context(method))
+
+
+_baseline_lock = threading.Lock()
+
+
+@lru_cache(maxsize=8)
+def _baseline(replicates: int, seed: int) -> Outcome:
+    return simulate(scenarios.resolve("baseline"), replicates, seed, _executor(replicates))
+
+
+def _executor(replicates: int) -> Executor | None:
+    return _pool() if replicates >= PARALLEL_FROM else None
+
+
+@dataclass(eq=False)  # compared by identity: a new computation is a new value
+class Computed:
+    outcome: Outcome
+    baseline: Outcome
+    differences: object  # the headline table (pandas DataFrame)
+
+
+def validate(current: ctl.Controls):
+    """(scenario, None) or (None, error): the controls checked as `ifrp run` would."""
+    try:
+        return ctl.scenario_for(current), None
+    except ScenarioError as error:
+        return None, error
+
+
+def compute(current: ctl.Controls, progress: solara.Reactive[float]) -> Computed | None:
+    scenario, error = validate(current)
+    if error is not None:
+        return None
+    with _baseline_lock:
+        baseline = _baseline(current.replicates, current.seed)
+
+    def advance(done: int, total: int) -> None:
+        if total > 1:  # one replicate: the bar runs indeterminate, saving a page update
+            progress.set(done / total)
+
+    outcome = simulate(
+        scenario, current.replicates, current.seed, _executor(current.replicates), advance
+    )
+    return Computed(outcome, baseline, differences(outcome, baseline))
+
+
+@solara.component
+def ControlError(error: ScenarioError | None, control: str):
+    if error is not None and ctl.control_of(error) == control:
+        solara.Error(f"{error}", dense=True, classes=["control-error"])
+
+
+@solara.component
+def DateInput(label: str, value: date, on_value):
+    solara.lab.InputDate(value, on_value=on_value, label=label, date_format="%Y-%m-%d")
+
+
+@solara.component
+def PolicyControls(current: ctl.Controls, error: ScenarioError | None):
+    phase = current.phase1
+    follows, set_follows = solara.use_state(current.enforcement_follows_deadline())
+    solara.Markdown("**Phase 1: undocumented foreigners**")
+    DateInput(
+        "Announcement",
+        phase.announcement,
+        lambda day: controls.set(current.but(phase1=replace(phase, announcement=day))),
+    )
+    DateInput(
+        "Deadline", phase.deadline, lambda day: controls.set(current.with_deadline(day, follows))
+    )
+    solara.Checkbox(
+        label="Enforcement starts the day after the deadline", value=follows, on_value=set_follows
+    )
+    if not follows:
+        DateInput(
+            "Enforcement starts",
+            phase.enforcement_start,
+            lambda day: controls.set(current.but(phase1=replace(phase, enforcement_start=day))),
+        )
+    ControlError(error, "phase1")
+
+
+@solara.component
+def EnforcementControls(current: ctl.Controls, error: ScenarioError | None):
+    solara.SliderFloat(
+        "Arrest intensity (x calibrated)",
+        value=current.arrest_intensity,
+        min=0.0,
+        max=5.0,
+        step=0.1,
+        on_value=lambda value: controls.set(current.but(arrest_intensity=value)),
+        thumb_label="always",
+    )
+    ControlError(error, "arrest_intensity")
+    with solara.Details("Enforcement factor by province"):
+        for province, factor in current.enforcement_factors.items():
+            solara.InputFloat(
+                province.replace("_", " ").capitalize(),
+                value=factor,
+                continuous_update=False,
+                on_value=lambda value, p=province: controls.set(
+                    current.but(enforcement_factors={**current.enforcement_factors, p: value})
+                ),
+            )
+    ControlError(error, "enforcement_factors")
+
+
+@solara.component
+def CrossingControls(current: ctl.Controls, error: ScenarioError | None):
+    solara.Switch(
+        label="Torkham's processing tripled on 3 Nov",
+        value=current.torkham_tripled,
+        on_value=lambda value: controls.set(current.but(torkham_tripled=value)),
+    )
+    ControlError(error, "torkham_tripled")
+    with solara.Details("Capacity per hour by crossing"):
+        for crossing, rate in current.capacity_per_hour.items():
+            solara.InputFloat(
+                crossing.replace("_", " ").capitalize(),
+                value=rate,
+                continuous_update=False,
+                on_value=lambda value, c=crossing: controls.set(
+                    current.but(capacity_per_hour={**current.capacity_per_hour, c: value})
+                ),
+            )
+    ControlError(error, "capacity_per_hour")
+    closure = current.closure
+
+    def set_closure(**changes) -> None:
+        controls.set(current.but(closure=replace(closure, **changes)))
+
+    solara.Switch(
+        label="Close a crossing for a while",
+        value=closure.enabled,
+        on_value=lambda value: set_closure(enabled=value),
+    )
+    if closure.enabled:
+        solara.Select(
+            "Crossing",
+            value=closure.checkpoint,
+            values=list(current.capacity_per_hour),
+            on_value=lambda value: set_closure(checkpoint=value),
+        )
+        DateInput("Closed from", closure.start, lambda day: set_closure(start=day))
+        DateInput("Closed until", closure.end, lambda day: set_closure(end=day))
+    ControlError(error, "closure")
+
+
+@solara.component
+def CardHolderControls(current: ctl.Controls, error: ScenarioError | None, status: str, title: str):
+    holders: ctl.CardHolders = getattr(current, status)
+
+    def set_holders(**changes) -> None:
+        controls.set(current.but(**{status: replace(holders, **changes)}))
+
+    def set_phase(**changes) -> None:
+        set_holders(phase=replace(holders.phase, **changes))
+
+    solara.Switch(label=title, value=holders.targeted, on_value=lambda v: set_holders(targeted=v))
+    if holders.targeted:
+        solara.InputInt(
+            f"{status.upper()} holders (persons)",
+            value=holders.persons,
+            continuous_update=False,
+            on_value=lambda value: set_holders(persons=value),
+        )
+        label = status.upper()
+        DateInput(
+            f"{label} announcement", holders.phase.announcement, lambda d: set_phase(announcement=d)
+        )
+        DateInput(f"{label} deadline", holders.phase.deadline, lambda d: set_phase(deadline=d))
+        DateInput(
+            f"{label} enforcement starts",
+            holders.phase.enforcement_start,
+            lambda d: set_phase(enforcement_start=d),
+        )
+    ControlError(error, status)
+
+
+@solara.component
+def ExemptionControls(current: ctl.Controls, error: ScenarioError | None):
+    solara.Switch(
+        label="US protection letters honoured",
+        value=current.letters_honoured,
+        on_value=lambda value: controls.set(current.but(letters_honoured=value)),
+    )
+    CardHolderControls(current, error, "acc", "Phase 2: ACC holders targeted")
+    CardHolderControls(current, error, "por", "Phase 3: PoR holders targeted")
+
+
+@solara.component
+def RunControls(current: ctl.Controls, error: ScenarioError | None):
+    solara.InputInt(
+        "Replicates",
+        value=current.replicates,
+        continuous_update=False,
+        on_value=lambda value: controls.set(current.but(replicates=value)),
+    )
+    ControlError(error, "replicates")
+    solara.InputInt(
+        "Seed",
+        value=current.seed,
+        continuous_update=False,
+        on_value=lambda value: controls.set(current.but(seed=value)),
+    )
+    ControlError(error, "seed")
+
+
+@solara.component
+def SaveControls(current: ctl.Controls, outcome: Outcome | None):
+    path, set_path = solara.use_state(SAVE_NAME)
+    scenario, _ = validate(current)
+    if scenario is None:
+        return
+    text = scenario_toml(scenario, scenarios.calibrated_base(), _header(current))
+
+    def save() -> None:
+        target = Path(path).expanduser()
+        try:
+            _write_atomically(target, text)
+        except OSError as problem:
+            saved_message.set(f"could not save {target}: {problem}")
+            return
+        saved_message.set(
+            f"Saved {target}. Reproduce: ifrp run {target} "
+            f"--replicates {current.replicates} --seed {current.seed}"
+        )
+
+    solara.InputText("Scenario file", value=path, on_value=set_path)
+    with solara.Row():
+        solara.Button("Save scenario", on_click=save, classes=["save-scenario"])
+        solara.FileDownload(text, filename=Path(path).name or SAVE_NAME, label="Download scenario")
+    if outcome is not None:
+        solara.FileDownload(
+            lambda: results_archive(outcome, text, Path(path).name or SAVE_NAME),
+            filename="ifrp-explorer-results.zip",
+            label="Download results",
+        )
+    if saved_message.value:
+        solara.Info(saved_message.value, classes=["saved-message"])
+
+
+def _header(current: ctl.Controls) -> str:
+    return (
+        f"Saved from the ifrp explorer (starting point: {current.starting_point}), "
+        f"{date.today().isoformat()}.\n"
+        "Applied over the calibrated baseline by `ifrp run FILE`; the explorer's curves are\n"
+        f"those of `ifrp run FILE --replicates {current.replicates} --seed {current.seed}`."
+    )
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    with os.fdopen(handle, "w") as stream:
+        stream.write(text)
+    os.replace(temporary, target)
+
+
+@solara.component
+def HeadlineTable(outcome: Outcome, table):
+    replicates = len(outcome.results)
+    lines = [
+        f"| {replicates} replicate(s), persons | baseline | scenario | difference (90% CI) |",
+        "|---|---:|---:|---:|",
+    ]
+    for name in HEADLINE:
+        row = table.loc[name]
+        interval = ""
+        if len(outcome.results) > 1:
+            interval = f" ({row.difference_ci90_low:+,.0f} to {row.difference_ci90_high:+,.0f})"
+        lines.append(
+            f"| {HEADLINE_LABELS[name]} | {row.reference_mean:,.0f} | {row['mean']:,.0f} "
+            f"| {row.difference:+,.0f}{interval} |"
+        )
+    with solara.Column(classes=["headline"]):
+        solara.Markdown("\n".join(lines))
+
+
+@solara.component
+def Results(result: Computed | None, running: bool, progress: float, replicates: int):
+    tab, set_tab = solara.use_state(0)
+    others = [name for name in views.VIEWS if name != "Cumulative departures"]
+    # Drawn once per computation (and tab), not on every render of the page.
+    main = solara.use_memo(
+        lambda: result and views.cumulative_departures(result.outcome, result.baseline),
+        dependencies=[result],
+    )
+    chosen = solara.use_memo(
+        lambda: result and views.VIEWS[others[tab]](result.outcome, result.baseline),
+        dependencies=[result, tab],
+    )
+    if running:
+        solara.ProgressLinear(progress if progress > 0 else True)
+        solara.Text(f"Running {replicates} replicate(s) at full scale (1.7 million persons)…")
+    if result is None:
+        return
+    with solara.Column(classes=["cumulative-figure"]):
+        solara.FigureMatplotlib(main, dependencies=[result], format="png", dpi=90)
+    HeadlineTable(result.outcome, result.differences)
+    with solara.lab.Tabs(value=tab, on_value=set_tab):
+        for name in others:
+            solara.lab.Tab(name)
+    solara.FigureMatplotlib(chosen, dependencies=[result, tab], format="png", dpi=90)
+
+
+@solara.component
+def Page():
+    current = controls.value
+    _, error = solara.use_memo(lambda: validate(current), dependencies=[current])
+    progress = solara.use_reactive(0.0)
+    last = solara.use_ref(None)  # the latest finished computation, shown while the next runs
+
+    def work():
+        progress.set(0.0)
+        return compute(current, progress)
+
+    task = solara.use_thread(work, dependencies=[current])
+    running = task.state == solara.ResultState.RUNNING
+    if task.state == solara.ResultState.FINISHED and task.value is not None:
+        last.current = task.value
+    shown = last.current
+
+    solara.Title("ifrp explorer")
+    with solara.Columns([4, 8]):
+        with solara.Column(classes=["controls"]):
+            Controls(current, error, shown)
+        with solara.Column(style={"max-width": "960px"}):
+            solara.Markdown(
+                "### Illegal Foreigners Repatriation Plan, 2023–24\n"
+                "Every change recomputes the drive at full scale; grey dashes: the calibrated "
+                "baseline with the same seeds."
+            )
+            if error is not None:
+                solara.Error(f"Not run: {error}", classes=["run-error"])
+            if task.state == solara.ResultState.ERROR:
+                solara.Error(f"The run failed: {task.error}")
+            Results(shown, running, progress.value, current.replicates)
+
+
+@solara.component
+def Controls(current: ctl.Controls, error: ScenarioError | None, last: Computed | None):
+    solara.Select(
+        "Start from scenario",
+        value=current.starting_point,
+        values=scenarios.available(),
+        on_value=lambda name: controls.set(
+            ctl.controls_for(name, current.replicates, current.seed)
+        ),
+    )
+    with solara.Details("Deadline and announcement", expand=True):
+        PolicyControls(current, error)
+    with solara.Details("Enforcement"):
+        EnforcementControls(current, error)
+    with solara.Details("Crossings"):
+        CrossingControls(current, error)
+    with solara.Details("Exemptions"):
+        ExemptionControls(current, error)
+    with solara.Details("Replicates and seed"):
+        RunControls(current, error)
+    with solara.Details("Save", expand=True):
+        SaveControls(current, last.outcome if last else None)

@@ -1,0 +1,247 @@
+"""The explorer's controls: the levers users ask about, read from a scenario and written back.
+
+A `Controls` value is everything the page's widgets set. `controls_for` reads it from a
+library scenario (the starting point); `scenario_for` applies it over that starting point and
+returns the validated `Scenario`, or raises the same `ScenarioError` as the command line. The
+error's field tells which control it belongs to (`control_of`), so the page can show it there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from experiments import scenarios
+from model.scenario import Scenario, load_scenario
+from model.schema import ScenarioError
+
+SOURCE = "explorer"  # the "file" named in errors about the controls' values
+MAX_REPLICATES = 50
+TORKHAM = "torkham"
+# Library scenarios that define the later phases; their values are the defaults offered when
+# the user switches a phase on (they carry the sources of the numbers of card holders).
+CARD_HOLDER_SCENARIOS = {"acc": "phase2_acc", "por": "phase3_por"}
+
+
+@dataclass(frozen=True)
+class Phase:
+    """When a phase of the plan was announced, its deadline, and when enforcement began."""
+
+    id: str
+    announcement: date
+    deadline: date
+    enforcement_start: date
+
+
+@dataclass(frozen=True)
+class CardHolders:
+    """A later phase against holders of a card (ACC or PoR), exempt in phase 1."""
+
+    targeted: bool
+    persons: int
+    phase: Phase
+
+
+@dataclass(frozen=True)
+class Closure:
+    enabled: bool
+    checkpoint: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Controls:
+    starting_point: str
+    phase1: Phase
+    arrest_intensity: float  # x the calibrated arrest hazard
+    enforcement_factors: dict[str, float]  # by province
+    capacity_per_hour: dict[str, float]  # by crossing, before any change
+    torkham_tripled: bool
+    closure: Closure
+    letters_honoured: bool
+    acc: CardHolders
+    por: CardHolders
+    replicates: int = 1
+    seed: int = 1
+
+    def but(self, **changes) -> Controls:
+        """A copy with some controls changed."""
+        return replace(self, **changes)
+
+    def with_deadline(self, deadline: date, enforcement_follows: bool = True) -> Controls:
+        """Phase 1's deadline moved; enforcement then starts the next day if it follows."""
+        start = deadline + timedelta(days=1) if enforcement_follows else None
+        phase = replace(self.phase1, deadline=deadline)
+        if start is not None:
+            phase = replace(phase, enforcement_start=start)
+        return self.but(phase1=phase)
+
+    def enforcement_follows_deadline(self) -> bool:
+        return self.phase1.enforcement_start == self.phase1.deadline + timedelta(days=1)
+
+
+def controls_for(name: str, replicates: int = 1, seed: int = 1) -> Controls:
+    """The controls as the library scenario `name` sets them."""
+    start = scenarios.resolve(name)
+    calibrated = scenarios.calibrated_base()
+    return Controls(
+        starting_point=name,
+        phase1=_read_phase(start, "undocumented") or _read_phase(calibrated, "undocumented"),
+        arrest_intensity=start.enforcement.arrest_hazard / calibrated.enforcement.arrest_hazard,
+        enforcement_factors={p.id: p.enforcement_factor for p in start.provinces},
+        capacity_per_hour={c.id: c.capacity_per_hour for c in start.checkpoints},
+        torkham_tripled=_torkham_factor(start) > 1.0,
+        closure=_read_closure(start),
+        letters_honoured=start.enforcement.protection_letters_honoured,
+        acc=_read_card_holders(start, "acc"),
+        por=_read_card_holders(start, "por"),
+        replicates=replicates,
+        seed=seed,
+    )
+
+
+def scenario_for(controls: Controls) -> Scenario:
+    """The scenario the controls describe, validated; a `ScenarioError` if they clash."""
+    check_run_settings(controls)
+    start = scenarios.resolve(controls.starting_point)
+    scenario = start.with_overrides(overrides(controls, start), source=SOURCE)
+    return replace(scenario, name=f"{controls.starting_point} (explorer)")
+
+
+def check_run_settings(controls: Controls) -> None:
+    if not 1 <= controls.replicates <= MAX_REPLICATES:
+        problem = f"{controls.replicates} is out of range"
+        raise ScenarioError(SOURCE, "replicates", problem, f"1..{MAX_REPLICATES}")
+    if controls.seed < 0:
+        raise ScenarioError(SOURCE, "seed", f"{controls.seed} is negative", "an integer >= 0")
+
+
+def overrides(controls: Controls, start: Scenario) -> dict:
+    """The scenario-file overrides that set every control over the starting scenario."""
+    calibrated = scenarios.calibrated_base()
+    hazard = controls.arrest_intensity * calibrated.enforcement.arrest_hazard
+    if math.isclose(hazard, start.enforcement.arrest_hazard, rel_tol=1e-12):
+        hazard = start.enforcement.arrest_hazard  # untouched: keep the start's exact value
+    changes: dict = {
+        "phases": {controls.phase1.id: _phase_fields(controls.phase1)},
+        "enforcement": {
+            "arrest_hazard": hazard,
+            "protection_letters_honoured": controls.letters_honoured,
+        },
+        "provinces": {
+            p: {"enforcement_factor": f} for p, f in controls.enforcement_factors.items()
+        },
+        "checkpoints": {c: {"capacity_per_hour": v} for c, v in controls.capacity_per_hour.items()},
+        "capacity_changes": _capacity_changes(controls.torkham_tripled, start, calibrated),
+        "closures": _closures(controls.closure, start),
+        "population": {},
+    }
+    for status in CARD_HOLDER_SCENARIOS:
+        holders: CardHolders = getattr(controls, status)
+        changes["population"][status] = holders.persons if holders.targeted else 0
+        if holders.targeted or _read_phase(start, status):
+            phase = _phase_fields(holders.phase) | {"statuses": [status]}
+            changes["phases"][holders.phase.id] = phase
+    return changes
+
+
+# Which control an error belongs to: the first whose field prefix the error's field starts with.
+CONTROL_FIELDS = {
+    "phase1": ("phases.phase1",),
+    "arrest_intensity": ("enforcement.arrest_hazard",),
+    "enforcement_factors": ("provinces.",),
+    "capacity_per_hour": ("checkpoints.",),
+    "torkham_tripled": ("capacity_changes",),
+    "closure": ("closures",),
+    "letters_honoured": ("enforcement.protection_letters",),
+    "acc": ("population.acc", "phases.phase2"),
+    "por": ("population.por", "phases.phase3"),
+    "replicates": ("replicates",),
+    "seed": ("seed",),
+}
+
+
+def control_of(error: ScenarioError) -> str:
+    """The control an error is about ("general" if none is)."""
+    for control, prefixes in CONTROL_FIELDS.items():
+        if error.field.startswith(prefixes):
+            return control
+    return "general"
+
+
+def _phase_fields(phase: Phase) -> dict:
+    return {
+        "announcement": phase.announcement,
+        "deadline": phase.deadline,
+        "enforcement_start": phase.enforcement_start,
+    }
+
+
+def _read_phase(scenario: Scenario, status: str) -> Phase | None:
+    for phase in scenario.phases:
+        if status in phase.statuses:
+            return Phase(phase.id, phase.announcement, phase.deadline, phase.enforcement_start)
+    return None
+
+
+def _read_card_holders(start: Scenario, status: str) -> CardHolders:
+    phase = _read_phase(start, status)
+    persons = start.population.persons(status)
+    if phase is not None and persons > 0:
+        return CardHolders(True, persons, phase)
+    library = scenarios.resolve(CARD_HOLDER_SCENARIOS[status])
+    default_phase = _read_phase(library, status)
+    assert default_phase is not None, f"{CARD_HOLDER_SCENARIOS[status]} has no {status} phase"
+    return CardHolders(False, library.population.persons(status), phase or default_phase)
+
+
+def _torkham_factor(scenario: Scenario) -> float:
+    factors = [c.capacity_factor for c in scenario.capacity_changes if c.checkpoint == TORKHAM]
+    return max(factors, default=1.0)
+
+
+def _capacity_changes(tripled: bool, start: Scenario, calibrated: Scenario) -> list[dict]:
+    """The start's capacity changes with Torkham's rate multiplied as the baseline's (x3), or
+    not at all; its hours and date are kept."""
+    factor = _torkham_factor(calibrated) if tripled else 1.0
+    rows = [_change_fields(c) for c in start.capacity_changes]
+    torkham = [row for row in rows if row["checkpoint"] == TORKHAM]
+    if not torkham and tripled:
+        torkham = [
+            _change_fields(c) for c in calibrated.capacity_changes if c.checkpoint == TORKHAM
+        ]
+        rows += torkham
+    for row in torkham:
+        row["capacity_factor"] = factor
+    return rows
+
+
+def _change_fields(change) -> dict:
+    return {
+        "checkpoint": change.checkpoint,
+        "date": change.date,
+        "capacity_factor": change.capacity_factor,
+        "hours": change.hours,
+    }
+
+
+def _read_closure(start: Scenario) -> Closure:
+    if start.closures:
+        first = start.closures[0]
+        return Closure(True, first.checkpoint, first.start, first.end)
+    library = load_scenario(scenarios.SCENARIO_DIR / "torkham_closed_week.toml")
+    example = library.closures[0]
+    return Closure(False, example.checkpoint, example.start, example.end)
+
+
+def _closures(closure: Closure, start: Scenario) -> list[dict]:
+    """The control's closure, if on, in place of the start's first closure (others kept)."""
+    kept = [{"checkpoint": c.checkpoint, "start": c.start, "end": c.end} for c in start.closures]
+    kept = kept[1:]
+    if closure.enabled:
+        kept.insert(
+            0, {"checkpoint": closure.checkpoint, "start": closure.start, "end": closure.end}
+        )
+    return kept

@@ -1,0 +1,73 @@
+"""Take the README's screenshot of the explorer with the calibrated baseline loaded.
+
+    python -m experiments.explorer.screenshot [results/figures/explorer.png]
+
+Starts the explorer's server on a free port, opens it in the machine's headless Chromium
+(Playwright, from the test extra; `IFRP_CHROMIUM` or `chromium` on the PATH), waits for the
+first computation to appear, saves the page as PNG and stops the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+READY = ".cumulative-figure img"
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    command = [sys.executable, "-m", "experiments.explorer.server", "--port", "0"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    for line in server.stdout:
+        if "http://" in line:
+            return server, "http://" + line.split("http://", 1)[1].split()[0]
+    raise RuntimeError(f"the explorer's server stopped (exit status {server.wait()})")
+
+
+def screenshot(path: Path, width: int = 1400, height: int = 1000) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("IFRP_CHROMIUM") or shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("no Chromium: apt-get install chromium, or set IFRP_CHROMIUM")
+    server, url = start_server()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(url)
+            page.locator(READY).wait_for(timeout=120_000)
+            page.wait_for_timeout(500)  # let the second figure settle
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=path)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", type=Path, default=Path("results/figures/explorer.png"))
+    args = parser.parse_args()
+    screenshot(args.path)
+    print(f"saved {args.path}")
+
+
+if __name__ == "__main__":
+    main()
