@@ -341,9 +341,12 @@ def Results(result: Computed | None, running: bool, progress: float, replicates:
         lambda: result and views.VIEWS[others[tab]](result.outcome, result.baseline),
         dependencies=[result, tab],
     )
-    if running:
-        solara.ProgressLinear(progress if progress > 0 else True)
-        solara.Text(f"Running {replicates} replicate(s) at full scale (1.7 million persons)…")
+    # Children that come and go sit inside a container that stays, so that the figures after
+    # it keep their place in the tree, and with it their memoised images.
+    with solara.Column(style={"min-height": "36px"}):
+        if running:
+            solara.ProgressLinear(progress if progress > 0 else True)
+            solara.Text(f"Running {replicates} replicate(s) at full scale (1.7 million persons)…")
     if result is None:
         return
     with solara.Column(classes=["cumulative-figure"]):
@@ -366,7 +369,8 @@ def Page():
         progress.set(0.0)
         return compute(current, progress)
 
-    task = solara.use_thread(work, dependencies=[current])
+    # intrusive_cancel=False: no trace function in the thread, which would slow the run 5x.
+    task = solara.use_thread(work, dependencies=[current], intrusive_cancel=False)
     running = task.state == solara.ResultState.RUNNING
     if task.state == solara.ResultState.FINISHED and task.value is not None:
         last.current = task.value
@@ -382,10 +386,11 @@ def Page():
                 "Every change recomputes the drive at full scale; grey dashes: the calibrated "
                 "baseline with the same seeds."
             )
-            if error is not None:
-                solara.Error(f"Not run: {error}", classes=["run-error"])
-            if task.state == solara.ResultState.ERROR:
-                solara.Error(f"The run failed: {task.error}")
+            with solara.Column():
+                if error is not None:
+                    solara.Error(f"Not run: {error}", classes=["run-error"])
+                if task.state == solara.ResultState.ERROR:
+                    solara.Error(f"The run failed: {task.error}")
             Results(shown, running, progress.value, current.replicates)
 
 

@@ -75,6 +75,7 @@ OFFLINE_ENVIRONMENT = {
     "SOLARA_MODE": "production",
     "SOLARA_ASSETS_PROXY": "True",  # Solara turns it off in VS Code, Colab and Voila
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    "SOLARA_THEME_SHOW_BANNER": "False",  # the "runs on Solara" badge over the page
     "MPLBACKEND": "Agg",  # figures are drawn in server threads, never in a window
 }
 
@@ -86,7 +87,7 @@ class OfflineAssetError(RuntimeError):
 
 
 def configure_offline() -> None:
-    """Set Solara up for a closed network; safe to call before or after Solara is imported."""
+    """Set Solara up for a closed network (before `solara.server.starlette` is imported)."""
     for name, value in OFFLINE_ENVIRONMENT.items():
         os.environ[name] = value
     import solara.server.cdn_helper as cdn_helper
@@ -96,6 +97,7 @@ def configure_offline() -> None:
     solara.settings.assets.proxy = True
     server_settings.main.mode = "production"
     server_settings.telemetry.mixpanel_enable = False
+    server_settings.theme.show_banner = False
     cdn_helper.fetch_from_cdn = _refuse_fetch
     # Solara warns on every page served over plain http from 127.0.0.1 (its cookies would
     # need https only when the page is embedded in another site's iframe).
@@ -121,13 +123,15 @@ def missing_assets() -> list[str]:
 
 
 def with_stand_ins(app):
-    """Solara's ASGI app, answering the STAND_INS paths itself."""
+    """Solara's ASGI app, answering the STAND_INS paths itself unless the real files exist."""
+    folder = asset_folder()
+    stand_ins = {name: answer for name, answer in STAND_INS.items() if not (folder / name).exists()}
 
     async def offline_app(scope, receive, send):
         path = scope.get("path", "") if scope["type"] == "http" else ""
         name = path.split(CDN_PREFIX, 1)[1] if CDN_PREFIX in path else None
-        if name in STAND_INS:
-            content_type, body = STAND_INS[name]
+        if name in stand_ins:
+            content_type, body = stand_ins[name]
             headers = [
                 (b"content-type", content_type.encode()),
                 (b"content-length", str(len(body)).encode()),
