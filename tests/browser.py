@@ -43,17 +43,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Flags that work on this kind of machine (root, no screen, no network but the package
-# registries): without the background-networking ones Chromium keeps trying Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 HOW_TO_ENABLE = (

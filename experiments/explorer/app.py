@@ -43,6 +43,9 @@ HEADLINE_LABELS = {
 
 controls = solara.reactive(ctl.controls_for("baseline"))
 saved_message = solara.reactive("")
+# Read when "Save scenario" is clicked, not captured by the button's handler when it was drawn:
+# a path typed just before the click is the one used.
+save_path = solara.reactive(SAVE_NAME)
 
 
 @lru_cache(maxsize=1)
@@ -131,6 +134,28 @@ def PolicyControls(current: ctl.Controls, error: ScenarioError | None):
     ControlError(error, "phase1")
 
 
+@lru_cache(maxsize=1)
+def _display_names() -> dict[str, str]:
+    """Provinces' and crossings' names as the data tables give them, by identifier."""
+    base = scenarios.calibrated_base()
+    return {item.id: item.name for item in (*base.provinces, *base.checkpoints)}
+
+
+@solara.component
+def ValuesByName(current: ctl.Controls, field: str):
+    """One number box per entry of a by-province or by-crossing control."""
+    values: dict[str, float] = getattr(current, field)
+    for ident, value in values.items():
+        solara.InputFloat(
+            _display_names().get(ident, ident),
+            value=value,
+            continuous_update=False,
+            on_value=lambda new, key=ident: controls.set(
+                current.but(**{field: {**values, key: new}})
+            ),
+        )
+
+
 @solara.component
 def EnforcementControls(current: ctl.Controls, error: ScenarioError | None):
     solara.SliderFloat(
@@ -144,15 +169,7 @@ def EnforcementControls(current: ctl.Controls, error: ScenarioError | None):
     )
     ControlError(error, "arrest_intensity")
     with solara.Details("Enforcement factor by province"):
-        for province, factor in current.enforcement_factors.items():
-            solara.InputFloat(
-                province.replace("_", " ").capitalize(),
-                value=factor,
-                continuous_update=False,
-                on_value=lambda value, p=province: controls.set(
-                    current.but(enforcement_factors={**current.enforcement_factors, p: value})
-                ),
-            )
+        ValuesByName(current, "enforcement_factors")
     ControlError(error, "enforcement_factors")
 
 
@@ -165,15 +182,7 @@ def CrossingControls(current: ctl.Controls, error: ScenarioError | None):
     )
     ControlError(error, "torkham_tripled")
     with solara.Details("Capacity per hour by crossing"):
-        for crossing, rate in current.capacity_per_hour.items():
-            solara.InputFloat(
-                crossing.replace("_", " ").capitalize(),
-                value=rate,
-                continuous_update=False,
-                on_value=lambda value, c=crossing: controls.set(
-                    current.but(capacity_per_hour={**current.capacity_per_hour, c: value})
-                ),
-            )
+        ValuesByName(current, "capacity_per_hour")
     ControlError(error, "capacity_per_hour")
     closure = current.closure
 
@@ -259,14 +268,14 @@ def RunControls(current: ctl.Controls, error: ScenarioError | None):
 
 @solara.component
 def SaveControls(current: ctl.Controls, outcome: Outcome | None):
-    path, set_path = solara.use_state(SAVE_NAME)
+    path = save_path.value
     scenario, _ = validate(current)
     if scenario is None:
         return
     text = scenario_toml(scenario, scenarios.calibrated_base(), _header(current))
 
     def save() -> None:
-        target = Path(path).expanduser()
+        target = Path(save_path.value).expanduser()
         try:
             _write_atomically(target, text)
         except OSError as problem:
@@ -277,7 +286,7 @@ def SaveControls(current: ctl.Controls, outcome: Outcome | None):
             f"--replicates {current.replicates} --seed {current.seed}"
         )
 
-    solara.InputText("Scenario file", value=path, on_value=set_path)
+    solara.InputText("Scenario file", value=save_path, continuous_update=True)
     with solara.Row():
         solara.Button("Save scenario", on_click=save, classes=["save-scenario"])
         solara.FileDownload(text, filename=Path(path).name or SAVE_NAME, label="Download scenario")

@@ -20,22 +20,13 @@ import numpy as np
 import pandas as pd
 
 from experiments import compare, figures
+from experiments.compare import HEADLINE
 from experiments.manifest import build_manifest, now
 from experiments.runner import ReplicateResult, replicate_seeds, run_replicate
 from experiments.tables import counted_days, daily_table, summary_table
 from model.population import State
 from model.scenario import Scenario
-from model.schema import ROUTES, UNDOCUMENTED
-
-# The headline outputs of `ifrp compare`, in the order the page lists them.
-HEADLINE = (
-    "total",
-    *ROUTES,
-    "deported",
-    "arrested",
-    "peak_queue",
-    "remaining",
-)
+from model.schema import UNDOCUMENTED
 
 
 @dataclass

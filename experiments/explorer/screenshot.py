@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+# Flags that work on a machine with no screen and no network but the package registries (as
+# root): without the background-networking ones Chromium keeps trying Google's hosts.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
