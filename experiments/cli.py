@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from experiments import figures, scenarios
+from experiments.arguments import integer_in
 from experiments.calibration.command import add_parser as add_calibrate_parser
 from experiments.compare_command import add_parser as add_compare_parser
 from experiments.compare_command import run_many
@@ -22,19 +23,8 @@ from experiments.tables import daily_table, summary_table
 from experiments.validate import add_parser as add_validate_parser
 from model.schema import ROUTES, ScenarioError
 
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: an integer >= 1)")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: an integer >= 0)")
-    return value
+COUNT = integer_in(1)
+SEED = integer_in(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,8 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the baseline and every scenario of experiments/scenarios/ and compare them",
     )
-    run.add_argument("--replicates", type=_count, default=10, help="replicates (default: 10)")
-    run.add_argument("--seed", type=_seed, default=1, help="root seed (entropy; default: 1)")
+    run.add_argument("--replicates", type=COUNT, default=10, help="replicates (default: 10)")
+    run.add_argument("--seed", type=SEED, default=1, help="root seed (entropy; default: 1)")
     run.add_argument("--out", type=Path, help="result folder (must not exist, or be empty)")
     run.add_argument("--force", action="store_true", help="replace an existing --out folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")

@@ -69,8 +69,20 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Execut
     if workers == 1:
         yield Execution(InlineExecutor(), 1, "in-process (1 worker)")
         return
-    # forkserver, not fork: forking a process with threads (tqdm, Dask) can deadlock, and
-    # Python 3.14 makes it the default. Workers import the model afresh.
+    pool, method = process_pool(workers)
+    try:
+        yield Execution(pool, 2 * workers, f"local processes ({workers} workers, {method})")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def process_pool(workers: int) -> tuple[ProcessPoolExecutor, str]:
+    """Worker processes ready to run the model, and the start method used.
+
+    Workers leave Ctrl-C to this process and end themselves if it dies (`_start_worker`).
+    """
+    # forkserver, not fork: forking a process with threads (tqdm, Dask, a web server) can
+    # deadlock, and Python 3.14 makes it the default. Workers import the model afresh.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
@@ -79,10 +91,7 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Execut
     pool = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
-    try:
-        yield Execution(pool, 2 * workers, f"local processes ({workers} workers, {method})")
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    return pool, method
 
 
 def _start_worker(main_pid: int) -> None:

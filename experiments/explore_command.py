@@ -5,16 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
+from experiments.arguments import integer_in
 from model.schema import ScenarioError
 
 DEFAULT_PORT = 8765
-
-
-def _port(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: 1..65535)")
-    return value
 
 
 def add_parser(commands) -> None:
@@ -25,7 +19,9 @@ def add_parser(commands) -> None:
         "Every change of a control recomputes the drive at full scale. Ctrl-C stops it.",
     )
     explore.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    explore.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port (default: 8765)")
+    explore.add_argument(
+        "--port", type=integer_in(1, 65535), default=DEFAULT_PORT, help="port (default: 8765)"
+    )
     explore.set_defaults(func=command_explore)
 
 

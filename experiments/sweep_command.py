@@ -5,14 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from experiments.arguments import integer_in
 from experiments.sweep import SweepOptions, run_sweep
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: an integer >= 1)")
-    return value
 
 
 def add_parser(commands) -> None:
@@ -39,7 +33,7 @@ def add_parser(commands) -> None:
 def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sweep_file", type=Path, help="the sweep definition (.toml)")
     parser.add_argument(
-        "--workers", type=_positive, help="local worker processes (default: all cores; 1: here)"
+        "--workers", type=integer_in(1), help="local worker processes (default: all cores; 1: here)"
     )
     parser.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on this Dask cluster (tcp://host:port)"
@@ -50,7 +44,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--chunk-runs",
-        type=_positive,
+        type=integer_in(1),
         help="runs per task (default: about 20 s of work, at least 2 tasks per worker)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")

@@ -15,7 +15,7 @@ from experiments import scenarios
 from experiments.cli import main as ifrp
 from experiments.explorer import controls as ctl
 from experiments.explorer.outcome import HEADLINE, differences, results_archive, simulate
-from experiments.explorer.scenario_file import scenario_toml
+from experiments.scenario_file import scenario_toml
 from model.population import State
 from model.scenario import load_scenario
 from model.schema import ScenarioError

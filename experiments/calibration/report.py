@@ -14,6 +14,8 @@ import pandas as pd
 from experiments.calibration.parameters import overrides
 from experiments.calibration.pipeline import Budget, Calibration
 from experiments.calibration.simulate import Problem
+from experiments.scenario_file import overrides_toml
+from model.scenario import expand_dotted
 
 UNIT_PRIOR_SD = 1 / np.sqrt(12)
 
@@ -82,18 +84,11 @@ def identifiability_table(problem: Problem, result: Calibration) -> pd.DataFrame
 def best_fit_toml(problem: Problem, result: Calibration) -> str:
     """The best-fit point as a scenario file the baseline applies over the defaults."""
     values = overrides(problem.base, list(problem.priors), result.best_fit)
-    sections: dict[str, dict[str, float]] = {}
-    for key, value in values.items():
-        table, _, name = key.rpartition(".")
-        sections.setdefault(table, {})[name] = value
-    lines = [
-        "# Best-fit point of the committed calibration (ifrp calibrate); applied over the",
-        "# defaults in model/data/ by every scenario. Do not edit by hand: re-run the calibration.",
-    ]
-    for table, entries in sections.items():
-        lines.append(f"\n[{table}]")
-        lines += [f"{name} = {value!r}" for name, value in entries.items()]
-    return "\n".join(lines) + "\n"
+    comment = (
+        "Best-fit point of the committed calibration (ifrp calibrate); applied over the\n"
+        "defaults in model/data/ by every scenario. Do not edit by hand: re-run the calibration."
+    )
+    return overrides_toml(expand_dotted(values), comment)
 
 
 # --- figures ------------------------------------------------------------------------------

@@ -9,11 +9,12 @@ error's field tells which control it belongs to (`control_of`), so the page can 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
+from functools import cache, lru_cache
 
 from experiments import scenarios
-from model.scenario import Scenario, load_scenario
+from model.scenario import Scenario
 from model.schema import ScenarioError
 
 SOURCE = "explorer"  # the "file" named in errors about the controls' values
@@ -82,14 +83,27 @@ class Controls:
         return self.phase1.enforcement_start == self.phase1.deadline + timedelta(days=1)
 
 
+@cache
+def library(name: str) -> Scenario:
+    """A library scenario over the calibrated baseline, read from disk once per process (the
+    page asks for them on every change; `Scenario.with_overrides` never alters its base)."""
+    return scenarios.resolve(name)
+
+
+@lru_cache(maxsize=1)
+def calibrated() -> Scenario:
+    """The calibrated baseline's parameters, read once per process."""
+    return scenarios.calibrated_base()
+
+
 def controls_for(name: str, replicates: int = 1, seed: int = 1) -> Controls:
     """The controls as the library scenario `name` sets them."""
-    start = scenarios.resolve(name)
-    calibrated = scenarios.calibrated_base()
+    start = library(name)
+    base = calibrated()
     return Controls(
         starting_point=name,
-        phase1=_read_phase(start, "undocumented") or _read_phase(calibrated, "undocumented"),
-        arrest_intensity=start.enforcement.arrest_hazard / calibrated.enforcement.arrest_hazard,
+        phase1=_read_phase(start, "undocumented") or _read_phase(base, "undocumented"),
+        arrest_intensity=start.enforcement.arrest_hazard / base.enforcement.arrest_hazard,
         enforcement_factors={p.id: p.enforcement_factor for p in start.provinces},
         capacity_per_hour={c.id: c.capacity_per_hour for c in start.checkpoints},
         torkham_tripled=_torkham_factor(start) > 1.0,
@@ -105,7 +119,7 @@ def controls_for(name: str, replicates: int = 1, seed: int = 1) -> Controls:
 def scenario_for(controls: Controls) -> Scenario:
     """The scenario the controls describe, validated; a `ScenarioError` if they clash."""
     check_run_settings(controls)
-    start = scenarios.resolve(controls.starting_point)
+    start = library(controls.starting_point)
     scenario = start.with_overrides(overrides(controls, start), source=SOURCE)
     return replace(scenario, name=f"{controls.starting_point} (explorer)")
 
@@ -120,8 +134,8 @@ def check_run_settings(controls: Controls) -> None:
 
 def overrides(controls: Controls, start: Scenario) -> dict:
     """The scenario-file overrides that set every control over the starting scenario."""
-    calibrated = scenarios.calibrated_base()
-    hazard = controls.arrest_intensity * calibrated.enforcement.arrest_hazard
+    base = calibrated()
+    hazard = controls.arrest_intensity * base.enforcement.arrest_hazard
     if math.isclose(hazard, start.enforcement.arrest_hazard, rel_tol=1e-12):
         hazard = start.enforcement.arrest_hazard  # untouched: keep the start's exact value
     changes: dict = {
@@ -134,7 +148,7 @@ def overrides(controls: Controls, start: Scenario) -> dict:
             p: {"enforcement_factor": f} for p, f in controls.enforcement_factors.items()
         },
         "checkpoints": {c: {"capacity_per_hour": v} for c, v in controls.capacity_per_hour.items()},
-        "capacity_changes": _capacity_changes(controls.torkham_tripled, start, calibrated),
+        "capacity_changes": _capacity_changes(controls.torkham_tripled, start, base),
         "closures": _closures(controls.closure, start),
         "population": {},
     }
@@ -191,10 +205,10 @@ def _read_card_holders(start: Scenario, status: str) -> CardHolders:
     persons = start.population.persons(status)
     if phase is not None and persons > 0:
         return CardHolders(True, persons, phase)
-    library = scenarios.resolve(CARD_HOLDER_SCENARIOS[status])
-    default_phase = _read_phase(library, status)
+    example = library(CARD_HOLDER_SCENARIOS[status])
+    default_phase = _read_phase(example, status)
     assert default_phase is not None, f"{CARD_HOLDER_SCENARIOS[status]} has no {status} phase"
-    return CardHolders(False, library.population.persons(status), phase or default_phase)
+    return CardHolders(False, example.population.persons(status), phase or default_phase)
 
 
 def _torkham_factor(scenario: Scenario) -> float:
@@ -202,46 +216,33 @@ def _torkham_factor(scenario: Scenario) -> float:
     return max(factors, default=1.0)
 
 
-def _capacity_changes(tripled: bool, start: Scenario, calibrated: Scenario) -> list[dict]:
+def _capacity_changes(tripled: bool, start: Scenario, base: Scenario) -> list[dict]:
     """The start's capacity changes with Torkham's rate multiplied as the baseline's (x3), or
     not at all; its hours and date are kept."""
-    factor = _torkham_factor(calibrated) if tripled else 1.0
-    rows = [_change_fields(c) for c in start.capacity_changes]
+    factor = _torkham_factor(base) if tripled else 1.0
+    rows = [asdict(change) for change in start.capacity_changes]
     torkham = [row for row in rows if row["checkpoint"] == TORKHAM]
     if not torkham and tripled:
-        torkham = [
-            _change_fields(c) for c in calibrated.capacity_changes if c.checkpoint == TORKHAM
-        ]
+        torkham = [asdict(c) for c in base.capacity_changes if c.checkpoint == TORKHAM]
         rows += torkham
     for row in torkham:
         row["capacity_factor"] = factor
     return rows
 
 
-def _change_fields(change) -> dict:
-    return {
-        "checkpoint": change.checkpoint,
-        "date": change.date,
-        "capacity_factor": change.capacity_factor,
-        "hours": change.hours,
-    }
-
-
 def _read_closure(start: Scenario) -> Closure:
     if start.closures:
         first = start.closures[0]
         return Closure(True, first.checkpoint, first.start, first.end)
-    library = load_scenario(scenarios.SCENARIO_DIR / "torkham_closed_week.toml")
-    example = library.closures[0]
+    example = library("torkham_closed_week").closures[0]
     return Closure(False, example.checkpoint, example.start, example.end)
 
 
 def _closures(closure: Closure, start: Scenario) -> list[dict]:
     """The control's closure, if on, in place of the start's first closure (others kept)."""
-    kept = [{"checkpoint": c.checkpoint, "start": c.start, "end": c.end} for c in start.closures]
-    kept = kept[1:]
+    kept = [asdict(c) for c in start.closures[1:]]
     if closure.enabled:
-        kept.insert(
-            0, {"checkpoint": closure.checkpoint, "start": closure.start, "end": closure.end}
-        )
+        row = asdict(closure)
+        del row["enabled"]
+        kept.insert(0, row)
     return kept

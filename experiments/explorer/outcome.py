@@ -29,7 +29,7 @@ from model.scenario import Scenario
 from model.schema import UNDOCUMENTED
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: its arrays have no single truth value
 class Outcome:
     """The replicates of one scenario and the series drawn from them (persons)."""
 

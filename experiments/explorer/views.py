@@ -21,7 +21,7 @@ SIZE = (7.5, 3.6)
 ENFORCEMENT_COLOURS = {"arrested": "tab:red", "detained": "tab:brown", "deported": "black"}
 
 
-def _axes(title: str, ylabel: str) -> tuple[Figure, object]:
+def _axes(title: str, ylabel: str):
     figure = Figure(figsize=SIZE, layout="constrained")
     ax = figure.add_subplot()
     ax.set_title(title, fontsize=10)
@@ -29,82 +29,70 @@ def _axes(title: str, ylabel: str) -> tuple[Figure, object]:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.grid(alpha=0.3)
-    return figure, ax
+    return ax
 
 
-def _baseline(ax, dates, values: np.ndarray, label: str | None = None) -> None:
-    ax.plot(dates, np.median(values, axis=0), label=label, **BASELINE_STYLE)
+def _compared(ax, dates, values: np.ndarray, baseline: np.ndarray, colour: str, label: str):
+    """The scenario's band and median over the baseline's median (same dates)."""
+    ax.plot(dates, np.median(baseline, axis=0), **BASELINE_STYLE)
+    band(ax, dates, values, colour, label)
 
 
-def _legend(ax) -> None:
+def _finish(ax, outcome: Outcome) -> Figure:
+    ax.plot([], [], label="calibrated baseline", **BASELINE_STYLE)
+    mark_policy(ax, outcome.scenario)
     ax.legend(fontsize=7, loc="upper left", ncols=2, framealpha=0.8)
+    return ax.figure
 
 
 def daily_crossings(outcome: Outcome, baseline: Outcome) -> Figure:
-    figure, ax = _axes("Daily crossings by route", "persons per day")
+    ax = _axes("Daily crossings by route", "persons per day")
     for route in ROUTES:
-        _baseline(ax, baseline.dates, baseline.crossings[route])
-        band(ax, outcome.dates, outcome.crossings[route], ROUTE_COLOURS[route], ROUTE_LABELS[route])
-    ax.plot([], [], label="calibrated baseline", **BASELINE_STYLE)
-    mark_policy(ax, outcome.scenario)
-    _legend(ax)
-    return figure
+        values, base = outcome.crossings[route], baseline.crossings[route]
+        _compared(ax, outcome.dates, values, base, ROUTE_COLOURS[route], ROUTE_LABELS[route])
+    return _finish(ax, outcome)
 
 
 def cumulative_departures(outcome: Outcome, baseline: Outcome) -> Figure:
     start = outcome.scenario.timeline.count_start
-    figure, ax = _axes(f"Cumulative departures since {start:%d %b %Y}", "persons")
+    ax = _axes(f"Cumulative departures since {start:%d %b %Y}", "persons")
     targets = reported_targets()
     for route in (*ROUTES, "total"):
-        _baseline(ax, baseline.counted_dates, baseline.cumulative[route])
         colour = ROUTE_COLOURS[route]
-        band(ax, outcome.counted_dates, outcome.cumulative[route], colour, ROUTE_LABELS[route])
+        values, base = outcome.cumulative[route], baseline.cumulative[route]
+        _compared(ax, outcome.counted_dates, values, base, colour, ROUTE_LABELS[route])
         if route in targets:
             value, when = targets[route]
             ax.plot(when, value, marker="D", color=colour, ms=6, mec="white", ls="none")
     ax.plot([], [], "D", color="grey", label="reported, 2 Jan 2024")
-    ax.plot([], [], label="calibrated baseline", **BASELINE_STYLE)
-    mark_policy(ax, outcome.scenario)
-    _legend(ax)
-    return figure
+    return _finish(ax, outcome)
 
 
 def queues(outcome: Outcome, baseline: Outcome) -> Figure:
-    figure, ax = _axes("Persons queueing at each crossing", "persons")
+    ax = _axes("Persons queueing at each crossing", "persons")
     for index, spec in enumerate(outcome.scenario.checkpoints):
         queue, base = outcome.queues[:, :, index], baseline.queues[:, :, index]
-        if max(queue.max(), base.max()) == 0:
-            continue
-        _baseline(ax, baseline.dates, base)
-        band(ax, outcome.dates, queue, f"C{index}", spec.name)
-    ax.plot([], [], label="calibrated baseline", **BASELINE_STYLE)
-    mark_policy(ax, outcome.scenario)
-    _legend(ax)
-    return figure
+        if max(queue.max(), base.max()) > 0:
+            _compared(ax, outcome.dates, queue, base, f"C{index}", spec.name)
+    return _finish(ax, outcome)
 
 
 def enforcement(outcome: Outcome, baseline: Outcome) -> Figure:
-    figure, ax = _axes("Arrests and deportations per day; persons in detention", "persons")
+    ax = _axes("Arrests and deportations per day; persons in detention", "persons")
     for name, colour in ENFORCEMENT_COLOURS.items():
-        _baseline(ax, baseline.dates, baseline.enforcement[name])
-        band(ax, outcome.dates, outcome.enforcement[name], colour, name)
-    ax.plot([], [], label="calibrated baseline", **BASELINE_STYLE)
-    mark_policy(ax, outcome.scenario)
-    _legend(ax)
-    return figure
+        values, base = outcome.enforcement[name], baseline.enforcement[name]
+        _compared(ax, outcome.dates, values, base, colour, name)
+    return _finish(ax, outcome)
 
 
 def at_home(outcome: Outcome, baseline: Outcome) -> Figure:
-    figure, ax = _axes("Persons still at home, by province", "persons")
+    ax = _axes("Persons still at home, by province", "persons")
     for index, province in enumerate(outcome.scenario.provinces):
-        _baseline(ax, baseline.dates, baseline.at_home[:, :, index])
-        band(ax, outcome.dates, outcome.at_home[:, :, index], f"C{index}", province.name)
-    ax.plot([], [], label="calibrated baseline", **BASELINE_STYLE)
+        values, base = outcome.at_home[:, :, index], baseline.at_home[:, :, index]
+        _compared(ax, outcome.dates, values, base, f"C{index}", province.name)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    mark_policy(ax, outcome.scenario)
-    _legend(ax)
-    return figure
+    return _finish(ax, outcome)
 
 
 VIEWS = {

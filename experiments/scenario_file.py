@@ -63,8 +63,13 @@ def _written(row: dict) -> dict:
 
 def scenario_toml(scenario: Scenario, base: Scenario, comment: str) -> str:
     """`scenario` as a TOML scenario file over `base`, headed by `comment`."""
+    return overrides_toml(differences(scenario.tree, base.tree), comment)
+
+
+def overrides_toml(overrides: dict, comment: str) -> str:
+    """Nested scenario overrides (as `differences` or `expand_dotted` give them) as a scenario
+    file headed by `comment`."""
     lines = [f"# {line}".rstrip() for line in comment.splitlines()]
-    overrides = differences(scenario.tree, base.tree)
     if not overrides:
         lines.append("# (no differences from the calibrated baseline)")
     for section, values in overrides.items():
@@ -104,7 +109,7 @@ def toml_value(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value} has no place in a scenario file")
-        return repr(value)  # shortest text that reads back to the same float
+        return repr(float(value))  # shortest text that reads back to the same float
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
