@@ -30,6 +30,11 @@ def test_controls_read_from_a_scenario_write_it_back_unchanged(name):
     assert same_parameters(ctl.scenario_for(ctl.controls_for(name)), scenarios.resolve(name))
 
 
+def test_enforcement_follows_the_deadline_as_the_starting_scenario_has_it():
+    assert ctl.controls_for("deadline_month_later").enforcement_follows
+    assert not ctl.controls_for("no_deadline").enforcement_follows  # both on 31 Dec 2100
+
+
 def test_switching_torkham_tripling_off_is_the_library_scenario():
     controls = ctl.controls_for("baseline").but(torkham_tripled=False)
     assert same_parameters(ctl.scenario_for(controls), scenarios.resolve("torkham_not_tripled"))
@@ -43,7 +48,8 @@ def test_moving_the_deadline_moves_enforcement_unless_told_otherwise():
     phase = ctl.scenario_for(later).phases[0]
     assert (phase.deadline, phase.enforcement_start) == (date(2023, 11, 30), date(2023, 12, 1))
     assert same_parameters(ctl.scenario_for(later), scenarios.resolve("deadline_month_later"))
-    kept = controls.with_deadline(date(2023, 10, 20), enforcement_follows=False)
+    assert controls.enforcement_follows
+    kept = controls.but(enforcement_follows=False).with_deadline(date(2023, 10, 20))
     assert ctl.scenario_for(kept).phases[0].enforcement_start == date(2023, 11, 1)
 
 

@@ -114,20 +114,19 @@ def DateInput(label: str, value: date, on_value):
 @solara.component
 def PolicyControls(current: ctl.Controls, error: ScenarioError | None):
     phase = current.phase1
-    follows, set_follows = solara.use_state(current.enforcement_follows_deadline())
     solara.Markdown("**Phase 1: undocumented foreigners**")
     DateInput(
         "Announcement",
         phase.announcement,
         lambda day: controls.set(current.but(phase1=replace(phase, announcement=day))),
     )
-    DateInput(
-        "Deadline", phase.deadline, lambda day: controls.set(current.with_deadline(day, follows))
-    )
+    DateInput("Deadline", phase.deadline, lambda day: controls.set(current.with_deadline(day)))
     solara.Checkbox(
-        label="Enforcement starts the day after the deadline", value=follows, on_value=set_follows
+        label="Enforcement starts the day after the deadline",
+        value=current.enforcement_follows,
+        on_value=lambda value: controls.set(current.but(enforcement_follows=value)),
     )
-    if not follows:
+    if not current.enforcement_follows:
         DateInput(
             "Enforcement starts",
             phase.enforcement_start,

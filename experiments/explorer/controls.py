@@ -66,21 +66,20 @@ class Controls:
     por: CardHolders
     replicates: int = 1
     seed: int = 1
+    # Whether moving the deadline moves enforcement to the next day (the page's checkbox; on
+    # when the starting scenario has it so).
+    enforcement_follows: bool = True
 
     def but(self, **changes) -> Controls:
         """A copy with some controls changed."""
         return replace(self, **changes)
 
-    def with_deadline(self, deadline: date, enforcement_follows: bool = True) -> Controls:
+    def with_deadline(self, deadline: date) -> Controls:
         """Phase 1's deadline moved; enforcement then starts the next day if it follows."""
-        start = deadline + timedelta(days=1) if enforcement_follows else None
         phase = replace(self.phase1, deadline=deadline)
-        if start is not None:
-            phase = replace(phase, enforcement_start=start)
+        if self.enforcement_follows:
+            phase = replace(phase, enforcement_start=deadline + timedelta(days=1))
         return self.but(phase1=phase)
-
-    def enforcement_follows_deadline(self) -> bool:
-        return self.phase1.enforcement_start == self.phase1.deadline + timedelta(days=1)
 
 
 @cache
@@ -100,9 +99,10 @@ def controls_for(name: str, replicates: int = 1, seed: int = 1) -> Controls:
     """The controls as the library scenario `name` sets them."""
     start = library(name)
     base = calibrated()
+    phase1 = _read_phase(start, "undocumented") or _read_phase(base, "undocumented")
     return Controls(
         starting_point=name,
-        phase1=_read_phase(start, "undocumented") or _read_phase(base, "undocumented"),
+        phase1=phase1,
         arrest_intensity=start.enforcement.arrest_hazard / base.enforcement.arrest_hazard,
         enforcement_factors={p.id: p.enforcement_factor for p in start.provinces},
         capacity_per_hour={c.id: c.capacity_per_hour for c in start.checkpoints},
@@ -113,6 +113,7 @@ def controls_for(name: str, replicates: int = 1, seed: int = 1) -> Controls:
         por=_read_card_holders(start, "por"),
         replicates=replicates,
         seed=seed,
+        enforcement_follows=phase1.enforcement_start == phase1.deadline + timedelta(days=1),
     )
 
 

@@ -95,17 +95,6 @@ class Outcome:
         provinces. Who has left home is travelling, queueing, detained or gone."""
         return np.stack([r.at_home_by_province() for r in self.results])
 
-    @cached_property
-    def remaining(self) -> np.ndarray:
-        """Undocumented persons still in Pakistan (home, travelling, queueing, detained)."""
-        return np.stack(
-            [r.ledger.states[:, : State.DEPARTED, UNDOCUMENTED].sum(1) for r in self.results]
-        )
-
-    def headline(self) -> dict[str, float]:
-        """Mean over replicates of each headline output."""
-        return {name: float(self.summary[name].mean()) for name in HEADLINE}
-
 
 def simulate(
     scenario: Scenario,
