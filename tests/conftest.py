@@ -10,7 +10,6 @@ import pytest
 from browser import CHROMIUM_NAMES, ExplorerServer, RequestLog, find_chromium
 from browser import unavailable as browser_unavailable
 
-from experiments.cli import main
 from experiments.explorer.screenshot import CHROMIUM_ARGS
 
 # A quick scenario for command-line runs: the baseline at a small population.
@@ -37,6 +36,9 @@ def small_toml(write_toml):
 @pytest.fixture
 def ifrp(capsys):
     """Run `ifrp` in-process: returns (exit status, stdout, stderr)."""
+    # Imported when first used: under pytest-xdist (make test) the controlling process loads this
+    # file but runs no test, and the command line's imports (Mesa, SciPy, ...) take seconds.
+    from experiments.cli import main
 
     def call(*args):
         status = main([str(arg) for arg in args])
@@ -44,6 +46,15 @@ def ifrp(capsys):
         return status, captured.out, captured.err
 
     return call
+
+
+@pytest.fixture
+def no_run_figures(monkeypatch):
+    """`ifrp run` writes its tables but draws no figures, for tests of the tables only.
+
+    Drawing is most of a small run's time; a run's own figures are test_cli_run's.
+    """
+    monkeypatch.setattr("experiments.figures.draw_all", lambda *args: [])
 
 
 @pytest.fixture(scope="module")

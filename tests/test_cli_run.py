@@ -122,7 +122,9 @@ def test_daily_sums_equal_the_summary(daily, summary, manifest):
         assert deported.loc[row["replicate"]] == row["deported"]
 
 
-def test_documented_populations_get_columns_of_their_own(write_toml, ifrp, tmp_path):
+def test_documented_populations_get_columns_of_their_own(
+    write_toml, ifrp, tmp_path, no_run_figures
+):
     path = write_toml("[population]\nundocumented = 10000\nacc = 3000\n", "documented.toml")
     out = tmp_path / "out"
     status, _, err = ifrp("run", path, "--replicates", "1", "--out", out, "--quiet")
@@ -135,7 +137,7 @@ def test_documented_populations_get_columns_of_their_own(write_toml, ifrp, tmp_p
     assert (summary["acc_departed"] + summary["acc_remaining"] <= 3_000).all()
 
 
-def test_force_replaces_an_existing_folder(small_toml, tmp_path, ifrp):
+def test_force_replaces_an_existing_folder(small_toml, tmp_path, ifrp, no_run_figures):
     out = tmp_path / "previous"
     out.mkdir()
     (out / "stale.txt").write_text("old\n", encoding="utf-8")

@@ -19,7 +19,9 @@ def _run_cli(ifrp, scenario, out, seed, replicates=2):
     return {name: (out / name).read_bytes() for name in ("summary.csv", "daily.csv")}
 
 
-def test_cli_same_seed_is_byte_identical_and_other_seed_differs(ifrp, small_toml, tmp_path):
+def test_cli_same_seed_is_byte_identical_and_other_seed_differs(
+    ifrp, small_toml, tmp_path, no_run_figures
+):
     first = _run_cli(ifrp, small_toml, tmp_path / "a", seed=7)
     second = _run_cli(ifrp, small_toml, tmp_path / "b", seed=7)
     other = _run_cli(ifrp, small_toml, tmp_path / "c", seed=8)
@@ -29,7 +31,9 @@ def test_cli_same_seed_is_byte_identical_and_other_seed_differs(ifrp, small_toml
     assert first["daily.csv"] != other["daily.csv"]
 
 
-def test_cli_replicate_does_not_depend_on_the_number_of_replicates(ifrp, small_toml, tmp_path):
+def test_cli_replicate_does_not_depend_on_the_number_of_replicates(
+    ifrp, small_toml, tmp_path, no_run_figures
+):
     one = _run_cli(ifrp, small_toml, tmp_path / "one", seed=7, replicates=1)
     two = _run_cli(ifrp, small_toml, tmp_path / "two", seed=7, replicates=2)
     summary_one = pd.read_csv(tmp_path / "one" / "summary.csv", dtype={"seed": str})

@@ -121,7 +121,7 @@ def test_a_saved_scenario_file_reads_back_to_the_same_parameters(tmp_path):
     assert same_parameters(scenarios.resolve(str(path)), scenario)
 
 
-def test_a_saved_scenario_reproduces_the_explorers_curves_with_ifrp_run(tmp_path):
+def test_a_saved_scenario_reproduces_the_explorers_curves_with_ifrp_run(tmp_path, no_run_figures):
     controls = changed_controls()
     scenario = ctl.scenario_for(controls)
     outcome = simulate(scenario, controls.replicates, controls.seed)
