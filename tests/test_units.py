@@ -187,6 +187,31 @@ def test_threshold_queue_keeps_unreleased_households_first_in_line():
     np.testing.assert_array_equal(again, reached[3:])
 
 
+@FAST
+@given(
+    propensity=st.lists(st.floats(0.0, 3.0), min_size=1, max_size=60),
+    hazards=st.lists(st.floats(0.0, 0.3), min_size=1, max_size=40),
+    seed=st.integers(0, 2**16),
+)
+def test_threshold_queue_reaches_exactly_the_keys_below_the_level(propensity, hazards, seed):
+    """Every day, the households reached so far are those whose float32 key
+    threshold / propensity is at most the float32 level: the quiet-day shortcut never skips
+    one, nor reaches one early."""
+    propensity = np.array(propensity)
+    queue = ThresholdQueue(np.arange(len(propensity)), propensity, np.random.default_rng(seed))
+    thresholds = np.random.default_rng(seed).standard_exponential(len(propensity), np.float32)
+    with np.errstate(divide="ignore", over="ignore"):
+        keys = thresholds / propensity.astype(np.float32)
+    reached = np.zeros(len(propensity), dtype=bool)
+    level = 0.0
+    for hazard in hazards:
+        level += hazard
+        today = queue.raise_level(hazard)
+        reached[today] = True
+        queue.release(len(today))
+        np.testing.assert_array_equal(reached, keys <= np.float32(level))
+
+
 # --- household_queue.HouseholdQueue ---------------------------------------------------------
 
 
