@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import cache, lru_cache
 
 from experiments import scenarios
-from model.scenario import Scenario
+from model.scenario import Phase, Scenario
 from model.schema import ScenarioError
 
 SOURCE = "explorer"  # the "file" named in errors about the controls' values
@@ -23,16 +23,6 @@ TORKHAM = "torkham"
 # Library scenarios that define the later phases; their values are the defaults offered when
 # the user switches a phase on (they carry the sources of the numbers of card holders).
 CARD_HOLDER_SCENARIOS = {"acc": "phase2_acc", "por": "phase3_por"}
-
-
-@dataclass(frozen=True)
-class Phase:
-    """When a phase of the plan was announced, its deadline, and when enforcement began."""
-
-    id: str
-    announcement: date
-    deadline: date
-    enforcement_start: date
 
 
 @dataclass(frozen=True)
@@ -195,10 +185,8 @@ def _phase_fields(phase: Phase) -> dict:
 
 
 def _read_phase(scenario: Scenario, status: str) -> Phase | None:
-    for phase in scenario.phases:
-        if status in phase.statuses:
-            return Phase(phase.id, phase.announcement, phase.deadline, phase.enforcement_start)
-    return None
+    """The phase that targets `status` (its dates are the controls; its statuses are kept)."""
+    return next((phase for phase in scenario.phases if status in phase.statuses), None)
 
 
 def _read_card_holders(start: Scenario, status: str) -> CardHolders:
