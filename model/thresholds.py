@@ -17,10 +17,6 @@ import math
 
 import numpy as np
 
-# A float64 level below key x (1 - 2**-23) rounds to a float32 below the key (rounding error at
-# most 2**-24 relative), so comparing the level with that bound in Python is exact.
-BELOW_KEY = 1.0 - 2.0**-23
-
 # Octave b holds the keys in [2**(b - 1), 2**b); the first also holds everything smaller and the
 # last everything larger (infinite keys included: households that never act).
 LOWEST, HIGHEST = -30, 64
@@ -61,24 +57,15 @@ class ThresholdQueue:
         self.keys = keys[:0]
         self.position = 0
         self.level = 0.0
-        self._reached = 0  # end of the households returned by the last raise_level
-        self._quiet_below = 0.0  # a level below this reaches nobody new
-        self._nobody = households[:0]
 
     def raise_level(self, hazard: float) -> np.ndarray:
         """Add a day's hazard; return the households newly reached (not yet released)."""
         self.level += hazard
-        # Most days, in most groups, nobody is reached: answer those without calling numpy.
-        if self.level < self._quiet_below and self.position == self._reached:
-            return self._nobody
         # Compare in float32: a float64 level would make searchsorted convert the whole array.
         level = np.float32(self.level)
         if level >= self._limit:
             self._sort_through(_octave_of(float(level)))
         end = int(self.keys.searchsorted(level, side="right"))
-        next_key = float(self.keys[end]) if end < len(self.keys) else math.inf
-        self._reached = end
-        self._quiet_below = min(next_key, float(self._limit)) * BELOW_KEY
         return self.households[self.position : end]
 
     def release(self, count: int) -> None:
