@@ -10,11 +10,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+TARGET_SPEED_UP = 300  # the benchmark issue's target over plain Mesa at equal size
+
 
 def draw(scaling: dict, plain: dict, sweep: dict, replicate: dict, path: Path) -> None:
     figure, (per_day, whole, throughput) = plt.subplots(1, 3, figsize=(15, 4.6))
     _per_day(per_day, scaling, plain)
-    _whole_replicate(whole, scaling, plain)
+    _whole_replicate(whole, plain)
     _throughput(throughput, sweep)
     info = replicate["machine"]
     figure.suptitle(
@@ -46,28 +48,37 @@ def _per_day(axis, scaling: dict, plain: dict) -> None:
     axis.legend(fontsize=8)
 
 
-def _whole_replicate(axis, scaling: dict, plain: dict) -> None:
-    persons = [row["persons"] for row in scaling["sizes"]]
-    axis.loglog(
-        persons, [row["replicate_seconds"] for row in scaling["sizes"]], "o-", label="engine"
-    )
+def _whole_replicate(axis, plain: dict) -> None:
+    """Both versions as timed side by side (the engine right after each plain run)."""
     rows = plain["sizes"]
     plain_persons = [row["persons"] for row in rows]
+    engine_seconds = [row["engine"]["replicate_seconds"] for row in rows]
+    axis.loglog(plain_persons, engine_seconds, "o-", label="engine")
     plain_seconds = [row["plain"]["replicate_seconds"] for row in rows]
     axis.loglog(plain_persons, plain_seconds, "s-", label="plain Mesa")
+    target = [seconds / TARGET_SPEED_UP for seconds in plain_seconds]
+    axis.loglog(plain_persons, target, "--", color="C1", label=f"plain Mesa / {TARGET_SPEED_UP}")
+    if "mesa_floor" in plain:
+        axis.axhline(
+            plain["mesa_floor"]["seconds"],
+            color="grey",
+            linestyle=":",
+            label="an empty Mesa model, same days",
+        )
     for row in rows:
         axis.annotate(
             f"{row['speed_ratio']:,.0f}x",
             (row["persons"], row["plain"]["replicate_seconds"]),
             textcoords="offset points",
-            xytext=(0, 6),
+            xytext=(0, 7),
             ha="center",
             fontsize=8,
+            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
         )
     axis.set_title("one replicate, build + 110 days (labels: speed-up)")
     axis.set_xlabel("persons")
     axis.set_ylabel("seconds")
-    axis.legend(fontsize=8)
+    axis.legend(fontsize=8, loc="lower right")
 
 
 def _throughput(axis, sweep: dict) -> None:

@@ -1,7 +1,5 @@
 """Time and memory of one full-scale baseline replicate on this machine.
 
-    python -m benchmarks.replicate [--runs 7] [--out results/benchmarks/replicate.json]
-
 Wall time is the median of --runs replicates (different seeds) after one warm-up, from model
 construction (population synthesis included) to the report date. Peak memory is the maximum
 resident set size of a fresh process that imports the model and runs one replicate, and the
@@ -10,16 +8,13 @@ tracemalloc peak of the replicate alone.
 
 from __future__ import annotations
 
-import argparse
-import resource
 import statistics
 import subprocess
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-from benchmarks.machine import machine, write_json
+from benchmarks.machine import machine
 from model.model import RepatriationModel
 from model.scenario import default_scenario
 
@@ -86,20 +81,3 @@ def measure(runs: int = 7) -> dict:
         "process_peak_rss_mib": round(process_peak_mib(), 1),
         "machine": machine(),
     }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--out", type=Path, default=Path("results/benchmarks/replicate.json"))
-    args = parser.parse_args()
-    report = measure(args.runs)
-    report["self_peak_rss_mib"] = round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-    )
-    write_json(args.out, report)
-    print(f"{report['seconds_median']} s, {report['process_peak_rss_mib']} MiB -> {args.out}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,5 @@
 """How the engine's cost grows with the population: time per simulated day against persons.
 
-    python -m benchmarks.scaling [--out results/benchmarks/scaling.json]
-
 For each size, the baseline scenario with `population.undocumented` set to that many persons:
 the median over --runs replicates (after a warm-up; sizes take turns) of the time to build the
 model and of the time per simulated day. The log-log slope of time per day against persons is
@@ -11,14 +9,12 @@ dominates.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
-from benchmarks.machine import machine, write_json
+from benchmarks.machine import machine
 from model.model import RepatriationModel
 from model.scenario import Scenario, default_scenario
 
@@ -98,17 +94,3 @@ def measure(sizes: tuple[int, ...] = SIZES, runs: int = 7) -> dict:
         ),
         "machine": machine(),
     }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--out", type=Path, default=Path("results/benchmarks/scaling.json"))
-    args = parser.parse_args()
-    report = measure(runs=args.runs)
-    write_json(args.out, report)
-    print(f"slope {report['slope_per_day_all_sizes']} -> {args.out}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,5 @@
 """Sweep throughput: full-scale replicates per minute with 1 and 2 worker processes and Dask.
 
-    python -m benchmarks.sweep [--replicates 128] [--chunk 32]
-
 The same replicates (seeds from `experiments.runner.replicate_seeds`) run in chunks, one chunk
 per task so that each task lasts a few seconds, through `concurrent.futures` executors: a
 `ProcessPoolExecutor` with 1 and with 2 workers, and a Dask `LocalCluster` (2 workers, 1 thread
@@ -13,15 +11,13 @@ whole ledger, and the digests must be identical whatever the executor.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from pathlib import Path
 
-from benchmarks.machine import machine, write_json
+from benchmarks.machine import machine
 from experiments.runner import replicate_seeds
 from model.ledger import Ledger
 from model.model import RepatriationModel
@@ -154,21 +150,3 @@ def _median_round(rounds: list[dict]) -> dict:
         "startup_seconds": round(median["startup_seconds"], 2),
         "runs_per_minute_each_round": [run["runs_per_minute"] for run in rounds],
     }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=128)
-    parser.add_argument("--chunk", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path("results/benchmarks/sweep.json"))
-    args = parser.parse_args()
-    report = measure(args.replicates, args.chunk, args.rounds)
-    write_json(args.out, report)
-    for run in report["runs"]:
-        print(f"{run['executor']}: {run['runs_per_minute']} runs/min")
-    print(f"identical results: {report['identical_results']}")
-
-
-if __name__ == "__main__":
-    main()
