@@ -3,6 +3,10 @@ nothing (architecture.md §5)."""
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+
 import pytest
 
 from experiments.cli import main
@@ -359,3 +363,42 @@ def test_province_without_routes_is_refused(write_toml):
         load_scenario(path)
     assert "routes.gilgit" in str(error.value)
     assert "allowed" in str(error.value)
+
+
+TARGETS = Path(__file__).resolve().parent.parent / "experiments" / "targets.csv"
+
+
+def _targets_with(change) -> str:
+    """The project's targets file with `change(row)` applied to its first (primary) row; a
+    column the change drops from that row is dropped from the file."""
+    with TARGETS.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    change(rows[0])
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=list(rows[0]), lineterminator="\n", extrasaction="ignore"
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param(lambda r: r.update(model_discrepancy="1.5"), "model_discrepancy", id="above"),
+        pytest.param(lambda r: r.update(model_discrepancy=""), "model_discrepancy", id="missing"),
+        pytest.param(lambda r: r.update(observation_sd="-3"), "observation_sd", id="negative sd"),
+        pytest.param(lambda r: r.pop("model_discrepancy"), "model_discrepancy", id="no column"),
+    ],
+)
+def test_bad_targets_file_exits_2_naming_file_field_and_allowed(change, field, tmp_path, ifrp):
+    path = tmp_path / "targets.csv"
+    path.write_text(_targets_with(change), encoding="utf-8")
+    out = tmp_path / "out"
+    status, _, err = ifrp("calibrate", "--targets", path, "--out", out, "--quiet")
+    assert status == 2
+    assert str(path) in err
+    assert field in err
+    assert "allowed" in err
+    assert not out.exists()

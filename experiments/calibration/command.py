@@ -39,9 +39,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=1, help="root seed (default: 1)")
     parser.add_argument("--workers", type=int, help="local processes (default: all cores)")
     parser.add_argument("--scheduler", help="address of a Dask scheduler to run on instead")
-    parser.add_argument("--particles", type=int, help="ABC-SMC particles (default: 200)")
-    parser.add_argument("--generations", type=int, help="ABC-SMC generations (default: 4)")
-    parser.add_argument("--waves", type=int, help="history-matching waves (default: 3)")
+    parser.add_argument(
+        "--particles", type=int, help=f"ABC-SMC particles (default: {Budget.particles})"
+    )
+    parser.add_argument(
+        "--generations", type=int, help=f"ABC-SMC generations (default: {Budget.generations})"
+    )
+    parser.add_argument(
+        "--waves", type=int, help=f"history-matching waves (default: {Budget.waves})"
+    )
     parser.add_argument("--force", action="store_true", help="discard another calibration's state")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=command_calibrate)
@@ -65,7 +71,7 @@ def command_calibrate(args: argparse.Namespace) -> int:
     shutil.rmtree(figures, ignore_errors=True)
     write_tables(problem, result, predictive, args.out)
     draw_figures(problem, result, predictive, figures)
-    write_report(problem, result, predictive, budget, args.out)
+    write_report(problem, result, predictive, args.out)
     manifest = build_manifest(problem.base, str(args.base or "defaults"), args.seed, [], started)
     manifest.update(
         {

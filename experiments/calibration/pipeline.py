@@ -40,7 +40,6 @@ class Budget:
     de_popsize: int = 6
     de_maxiter: int = 20
     variance_replicates: int = 10
-    model_discrepancy: float = 0.01  # sd, as a share of each target (assumption)
     level_parameters: tuple[str, ...] = field(default=LEVEL_PARAMETERS)
 
 
@@ -138,7 +137,8 @@ def calibrate(
     simulator_var = state.load_or(
         "simulator_var", lambda: _simulator_var(problem, budget, simulate)
     )
-    model_var = simulator_var[fitted] + (budget.model_discrepancy * observed) ** 2
+    discrepancy = np.array([t.model_discrepancy for t in problem.targets])[fitted]
+    model_var = simulator_var[fitted] + (discrepancy * observed) ** 2
 
     waves: list[alg.Wave] = []
     low, high = np.zeros(problem.dimension), np.ones(problem.dimension)

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from experiments.calibration.parameters import overrides
-from experiments.calibration.pipeline import Budget, Calibration
+from experiments.calibration.pipeline import Calibration
 from experiments.calibration.simulate import Problem
+from experiments.calibration.targets import Target
 from experiments.scenario_file import overrides_toml
 from model.scenario import expand_dotted
 
@@ -231,9 +232,7 @@ def _screening_figure(problem: Problem, result: Calibration, path: Path) -> None
 # --- report -------------------------------------------------------------------------------
 
 
-def write_report(
-    problem: Problem, result: Calibration, predictive: dict, budget: Budget, folder: Path
-) -> None:
+def write_report(problem: Problem, result: Calibration, predictive: dict, folder: Path) -> None:
     table = identifiability_table(problem, result)
     primaries = sum(t.kind == "primary" for t in problem.targets)
     lines = [
@@ -248,9 +247,9 @@ def write_report(
         "they do not.",
         "",
         "Method: Morris screening; history matching in waves on simulator runs (implausibility",
-        "<= 3 over primary and secondary targets, with simulator variance and a",
-        f"{budget.model_discrepancy:.0%} model",
-        "discrepancy; each wave's box drawn around its least implausible points); ABC-SMC inside",
+        "<= 3 over primary and secondary targets, with simulator variance and a model",
+        f"discrepancy of {_discrepancies(problem.targets)} of each target's value (targets.csv);",
+        "each wave's box drawn around its least implausible points); ABC-SMC inside",
         "the last box, its distance on the primary targets only; and a best-fit point by",
         "differential evolution with common random numbers on the level parameters (the others",
         "at the ABC particle closest to the data). The secondary targets are then checks: the",
@@ -283,6 +282,13 @@ def write_report(
         "",
     ]
     (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _discrepancies(targets: list[Target]) -> str:
+    """The fitted targets' model discrepancy, as one share if they all have the same."""
+    shares = [t.model_discrepancy for t in targets if t.kind != "derived"]
+    low, high = min(shares), max(shares)
+    return f"{low:.0%}" if low == high else f"{low:.0%} to {high:.0%}"
 
 
 def _target_table(problem: Problem, predictive: dict) -> pd.DataFrame:

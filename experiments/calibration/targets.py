@@ -1,4 +1,5 @@
-"""Calibration targets: reported figures with their periods, kinds and observation errors.
+"""Calibration targets: reported figures with their periods, kinds and observation errors,
+and the model discrepancy allowed for each (how far a perfect parameter set may still miss).
 
 Only the three route totals are independent ("primary"); the total and the remaining stock
 follow from them ("derived", reported but not fitted); a few structural facts serve as soft
@@ -39,6 +40,11 @@ COLUMNS = {
     "counts": Field("str"),
     "source": Field("str"),
 }
+# Required on the fitted (primary and secondary) rows, optional on derived ones.
+PER_FITTED_TARGET = {
+    "observation_sd": Field("float", 1e-12, 1e9),  # in the target's own units
+    "model_discrepancy": Field("float", 0.0, 1.0),  # a share of the target's value
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class Target:
     period_end: date
     kind: str
     observation_sd: float
+    model_discrepancy: float  # sd of the model's structural error, as a share of the value
     counts: str
     source: str
 
@@ -72,7 +79,7 @@ def _parse(row: dict, line: int, file: str) -> Target:
     for name, spec in COLUMNS.items():
         if name not in row:
             raise ScenarioError(
-                file, name, "missing column", ", ".join([*COLUMNS, "observation_sd"])
+                file, name, "missing column", ", ".join([*COLUMNS, *PER_FITTED_TARGET])
             )
         values[name] = parse_value(row[name], spec, file, f"line {line}, {name}", text=True)
     where = f"line {line}"
@@ -84,12 +91,12 @@ def _parse(row: dict, line: int, file: str) -> Target:
         raise ScenarioError(file, f"{where}, kind", repr(values["kind"]), ", ".join(KINDS))
     if values["period_start"] > values["period_end"]:
         raise ScenarioError(file, f"{where}, period_end", "before period_start", ">= period_start")
-    sd = row.get("observation_sd") or ""
-    if values["kind"] != "derived" or sd:
-        sd_spec = Field("float", 1e-12, 1e9)
-        values["observation_sd"] = parse_value(sd, sd_spec, file, f"{where}, observation_sd", True)
-    else:
-        values["observation_sd"] = float("nan")
+    for name, spec in PER_FITTED_TARGET.items():
+        text = row.get(name) or ""
+        if values["kind"] != "derived" or text:
+            values[name] = parse_value(text, spec, file, f"{where}, {name}", True)
+        else:
+            values[name] = float("nan")
     return Target(**values)
 
 
