@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from experiments.outputs import write_atomic
 from experiments.runner import run_replicate
 from experiments.tables import summary_table
 from model.scenario import Scenario
@@ -106,14 +106,6 @@ def chunk_path(folder: Path, runs: list[Run], replicates: int) -> Path:
     index = [run.point * replicates + run.replicate for run in runs]
     digest = hashlib.sha256(",".join(map(str, index)).encode()).hexdigest()[:8]
     return folder / f"runs-{min(index):07d}-{max(index):07d}-{digest}.json"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that it either exists whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write_chunk(path: Path, rows: list[dict]) -> None:

@@ -6,9 +6,8 @@ import argparse
 import importlib.util
 
 from experiments.arguments import integer_in
+from experiments.explorer.server import DEFAULT_HOST, DEFAULT_PORT
 from model.schema import ScenarioError
-
-DEFAULT_PORT = 8765
 
 
 def add_parser(commands) -> None:
@@ -18,9 +17,11 @@ def add_parser(commands) -> None:
         description="Serve the interactive policy explorer on HOST:PORT and print its address. "
         "Every change of a control recomputes the drive at full scale. Ctrl-C stops it.",
     )
-    explore.add_argument("--host", default="127.0.0.1", help="address to listen on")
     explore.add_argument(
-        "--port", type=integer_in(1, 65535), default=DEFAULT_PORT, help="port (default: 8765)"
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})"
+    )
+    explore.add_argument(
+        "--port", type=integer_in(1, 65535), default=DEFAULT_PORT, help=f"default: {DEFAULT_PORT}"
     )
     explore.set_defaults(func=command_explore)
 

@@ -39,5 +39,13 @@ def write_folder(out: Path, write: Callable[[Path], None], force: bool = False) 
     return out
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that it either exists whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")

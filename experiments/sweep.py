@@ -28,12 +28,12 @@ from experiments.chunks import (
     make_chunks,
     read_chunks,
     run_chunk,
-    write_atomic,
     write_chunk,
 )
 from experiments.designs import design_points, point_overrides
 from experiments.executors import Execution, open_executor
 from experiments.manifest import build_manifest, git_state, now
+from experiments.outputs import write_atomic
 from experiments.runner import replicate_seeds
 from experiments.sensitivity import draw_indices, sobol_table
 from experiments.sweep_file import SweepDefinition, definition_hash, load_sweep

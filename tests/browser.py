@@ -29,7 +29,6 @@ import ipaddress
 import os
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -42,8 +41,6 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 HOW_TO_ENABLE = (
     "to run the browser tests, install the test and viz extras (make test does) and "
@@ -61,18 +58,6 @@ def unavailable(reason: str):
     if in_ci():
         pytest.fail(f"{reason} (CI=true: the browser tests must run; {HOW_TO_ENABLE})")
     pytest.skip(f"{reason}: {HOW_TO_ENABLE}")
-
-
-def find_chromium(fallback: str | None = None) -> str | None:
-    """IFRP_CHROMIUM, else the first Chromium or Chrome on PATH, else `fallback` if it exists."""
-    chosen = os.environ.get("IFRP_CHROMIUM")
-    if chosen:
-        return chosen if Path(chosen).is_file() else None
-    for name in CHROMIUM_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return fallback if fallback and Path(fallback).is_file() else None
 
 
 # ---------------------------------------------------------------------------------------

@@ -82,7 +82,9 @@ def test_intensity_and_exemptions_reach_the_scenario():
         ),
         (
             lambda c: c.but(
-                closure=replace(c.closure, enabled=True, end=c.closure.start - timedelta(1))
+                closure=ctl.ClosureSwitch(
+                    True, replace(c.closure.closure, end=c.closure.closure.start - timedelta(1))
+                )
             ),
             "closure",
             "closures[0].end",

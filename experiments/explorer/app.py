@@ -8,8 +8,6 @@ only lays out widgets and wires them to that logic.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -26,6 +24,7 @@ from experiments.explorer import controls as ctl
 from experiments.explorer import views
 from experiments.explorer.outcome import HEADLINE, Outcome, differences, results_archive, simulate
 from experiments.figures import ROUTE_LABELS
+from experiments.outputs import write_atomic
 from experiments.scenario_file import scenario_toml
 from model.scenario import Scenario
 from model.schema import ScenarioError
@@ -185,17 +184,19 @@ def CrossingControls(current: ctl.Controls, error: ScenarioError | None):
     with solara.Details("Capacity per hour by crossing"):
         ValuesByName(current, "capacity_per_hour")
     ControlError(error, "capacity_per_hour")
-    closure = current.closure
+    switch = current.closure
+    closure = switch.closure
 
     def set_closure(**changes) -> None:
-        controls.set(current.but(closure=replace(closure, **changes)))
+        changed = replace(switch, closure=replace(closure, **changes))
+        controls.set(current.but(closure=changed))
 
     solara.Switch(
         label="Close a crossing for a while",
-        value=closure.enabled,
-        on_value=lambda value: set_closure(enabled=value),
+        value=switch.enabled,
+        on_value=lambda value: controls.set(current.but(closure=replace(switch, enabled=value))),
     )
-    if closure.enabled:
+    if switch.enabled:
         solara.Select(
             "Crossing",
             value=closure.checkpoint,
@@ -251,20 +252,14 @@ def ExemptionControls(current: ctl.Controls, error: ScenarioError | None):
 
 @solara.component
 def RunControls(current: ctl.Controls, error: ScenarioError | None):
-    solara.InputInt(
-        "Replicates",
-        value=current.replicates,
-        continuous_update=False,
-        on_value=lambda value: controls.set(current.but(replicates=value)),
-    )
-    ControlError(error, "replicates")
-    solara.InputInt(
-        "Seed",
-        value=current.seed,
-        continuous_update=False,
-        on_value=lambda value: controls.set(current.but(seed=value)),
-    )
-    ControlError(error, "seed")
+    for field, label in (("replicates", "Replicates"), ("seed", "Seed")):
+        solara.InputInt(
+            label,
+            value=getattr(current, field),
+            continuous_update=False,
+            on_value=lambda value, field=field: controls.set(current.but(**{field: value})),
+        )
+        ControlError(error, field)
 
 
 @solara.component
@@ -277,7 +272,7 @@ def SaveControls(current: ctl.Controls, scenario: Scenario | None, outcome: Outc
     def save() -> None:
         target = Path(save_path.value).expanduser()
         try:
-            _write_atomically(target, text)
+            write_atomic(target, text)
         except OSError as problem:
             saved_message.set(f"could not save {target}: {problem}")
             return
@@ -309,14 +304,6 @@ def _header(current: ctl.Controls) -> str:
     )
 
 
-def _write_atomically(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(handle, "w") as stream:
-        stream.write(text)
-    os.replace(temporary, target)
-
-
 @solara.component
 def HeadlineTable(outcome: Outcome, table):
     replicates = len(outcome.results)
@@ -327,7 +314,7 @@ def HeadlineTable(outcome: Outcome, table):
     for name in HEADLINE:
         row = table.loc[name]
         interval = ""
-        if len(outcome.results) > 1:
+        if replicates > 1:
             interval = f" ({row.difference_ci90_low:+,.0f} to {row.difference_ci90_high:+,.0f})"
         lines.append(
             f"| {HEADLINE_LABELS[name]} | {row.reference_mean:,.0f} | {row['mean']:,.0f} "

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import cache, lru_cache
 
 from experiments import scenarios
-from model.scenario import Phase, Scenario
+from model.scenario import Closure, Phase, Scenario
 from model.schema import ScenarioError
 
 SOURCE = "explorer"  # the "file" named in errors about the controls' values
@@ -35,11 +35,11 @@ class CardHolders:
 
 
 @dataclass(frozen=True)
-class Closure:
+class ClosureSwitch:
+    """A crossing closed for a stretch of days, when switched on."""
+
     enabled: bool
-    checkpoint: str
-    start: date
-    end: date
+    closure: Closure
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Controls:
     enforcement_factors: dict[str, float]  # by province
     capacity_per_hour: dict[str, float]  # by crossing, before any change
     torkham_tripled: bool
-    closure: Closure
+    closure: ClosureSwitch
     letters_honoured: bool
     acc: CardHolders
     por: CardHolders
@@ -219,19 +219,15 @@ def _capacity_changes(tripled: bool, start: Scenario, base: Scenario) -> list[di
     return rows
 
 
-def _read_closure(start: Scenario) -> Closure:
+def _read_closure(start: Scenario) -> ClosureSwitch:
     if start.closures:
-        first = start.closures[0]
-        return Closure(True, first.checkpoint, first.start, first.end)
-    example = library("torkham_closed_week").closures[0]
-    return Closure(False, example.checkpoint, example.start, example.end)
+        return ClosureSwitch(True, start.closures[0])
+    return ClosureSwitch(False, library("torkham_closed_week").closures[0])
 
 
-def _closures(closure: Closure, start: Scenario) -> list[dict]:
+def _closures(switch: ClosureSwitch, start: Scenario) -> list[dict]:
     """The control's closure, if on, in place of the start's first closure (others kept)."""
     kept = [asdict(c) for c in start.closures[1:]]
-    if closure.enabled:
-        row = asdict(closure)
-        del row["enabled"]
-        kept.insert(0, row)
+    if switch.enabled:
+        kept.insert(0, asdict(switch.closure))
     return kept

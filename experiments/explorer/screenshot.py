@@ -28,6 +28,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 READY = ".cumulative-figure img"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium(fallback: str | None = None) -> str | None:
+    """IFRP_CHROMIUM, else the first Chromium or Chrome on PATH, else `fallback` if it exists."""
+    chosen = os.environ.get("IFRP_CHROMIUM")
+    if chosen:
+        return chosen if Path(chosen).is_file() else None
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return fallback if fallback and Path(fallback).is_file() else None
 
 
 def start_server() -> tuple[subprocess.Popen, str]:
@@ -42,7 +55,7 @@ def start_server() -> tuple[subprocess.Popen, str]:
 def screenshot(path: Path, width: int = 1400, height: int = 1000) -> None:
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("IFRP_CHROMIUM") or shutil.which("chromium")
+    chromium = find_chromium()
     if chromium is None:
         raise SystemExit("no Chromium: apt-get install chromium, or set IFRP_CHROMIUM")
     server, url = start_server()

@@ -214,10 +214,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: str = DEFAULT
 def _serve(host: str, port: int, app: str) -> int:
     try:
         import uvicorn
-    except ImportError:
-        print(f"error: the explorer needs Solara: {INSTALL_HINT}", file=sys.stderr)
-        return 1
-    try:
+
         configure_offline()
     except ImportError:
         print(f"error: the explorer needs Solara: {INSTALL_HINT}", file=sys.stderr)
