@@ -58,13 +58,9 @@ def _whole_replicate(axis, plain: dict) -> None:
     axis.loglog(plain_persons, plain_seconds, "s-", label="plain Mesa")
     target = [seconds / TARGET_SPEED_UP for seconds in plain_seconds]
     axis.loglog(plain_persons, target, "--", color="C1", label=f"plain Mesa / {TARGET_SPEED_UP}")
-    if "mesa_floor" in plain:
-        axis.axhline(
-            plain["mesa_floor"]["seconds"],
-            color="grey",
-            linestyle=":",
-            label="an empty Mesa model, same days",
-        )
+    axis.axhline(
+        plain["mesa_floor"]["seconds"], color="grey", linestyle=":", label="an empty Mesa model"
+    )
     for row in rows:
         axis.annotate(
             f"{row['speed_ratio']:,.0f}x",
