@@ -301,6 +301,20 @@ def test_bad_command_line_arguments_exit_2(args, tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["--particles", "0"], ["--generations", "-1"], ["--waves", "0"], ["--seed", "-2"]],
+    ids=lambda args: " ".join(args),
+)
+def test_bad_calibrate_arguments_exit_2_with_the_range(args, tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["calibrate", *args, "--out", str(out)])
+    assert exit_info.value.code == 2
+    assert "allowed" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_missing_command_exits_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([])

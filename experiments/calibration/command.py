@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.arguments import integer_in
 from experiments.calibration import algorithms as alg
 from experiments.calibration.parameters import DEFAULT_PRIORS, load_priors
 from experiments.calibration.pipeline import Budget, calibrate
@@ -36,17 +37,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--priors", type=Path, default=DEFAULT_PRIORS, help="priors CSV file")
     parser.add_argument("--base", type=Path, help="scenario .toml to calibrate (default: defaults)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
-    parser.add_argument("--seed", type=int, default=1, help="root seed (default: 1)")
-    parser.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    parser.add_argument("--seed", type=integer_in(0), default=1, help="root seed (default: 1)")
+    parser.add_argument(
+        "--workers", type=integer_in(1), help="local processes (default: all cores)"
+    )
     parser.add_argument("--scheduler", help="address of a Dask scheduler to run on instead")
     parser.add_argument(
-        "--particles", type=int, help=f"ABC-SMC particles (default: {Budget.particles})"
+        "--particles", type=integer_in(1), help=f"ABC-SMC particles (default: {Budget.particles})"
     )
     parser.add_argument(
-        "--generations", type=int, help=f"ABC-SMC generations (default: {Budget.generations})"
+        "--generations",
+        type=integer_in(1),
+        help=f"ABC-SMC generations (default: {Budget.generations})",
     )
     parser.add_argument(
-        "--waves", type=int, help=f"history-matching waves (default: {Budget.waves})"
+        "--waves", type=integer_in(1), help=f"history-matching waves (default: {Budget.waves})"
     )
     parser.add_argument("--force", action="store_true", help="discard another calibration's state")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
