@@ -157,6 +157,16 @@ def ValuesByName(current: ctl.Controls, field: str):
 
 
 @solara.component
+def Toggle(current: ctl.Controls, field: str, label: str):
+    """A switch for a yes/no control."""
+    solara.Switch(
+        label=label,
+        value=getattr(current, field),
+        on_value=lambda value: controls.set(current.but(**{field: value})),
+    )
+
+
+@solara.component
 def EnforcementControls(current: ctl.Controls, error: ScenarioError | None):
     solara.SliderFloat(
         "Arrest intensity (x calibrated)",
@@ -175,11 +185,7 @@ def EnforcementControls(current: ctl.Controls, error: ScenarioError | None):
 
 @solara.component
 def CrossingControls(current: ctl.Controls, error: ScenarioError | None):
-    solara.Switch(
-        label="Torkham's processing tripled on 3 Nov",
-        value=current.torkham_tripled,
-        on_value=lambda value: controls.set(current.but(torkham_tripled=value)),
-    )
+    Toggle(current, "torkham_tripled", "Torkham's processing tripled on 3 Nov")
     ControlError(error, "torkham_tripled")
     with solara.Details("Capacity per hour by crossing"):
         ValuesByName(current, "capacity_per_hour")
@@ -241,11 +247,7 @@ def CardHolderControls(current: ctl.Controls, error: ScenarioError | None, statu
 
 @solara.component
 def ExemptionControls(current: ctl.Controls, error: ScenarioError | None):
-    solara.Switch(
-        label="US protection letters honoured",
-        value=current.letters_honoured,
-        on_value=lambda value: controls.set(current.but(letters_honoured=value)),
-    )
+    Toggle(current, "letters_honoured", "US protection letters honoured")
     CardHolderControls(current, error, "acc", "Phase 2: ACC holders targeted")
     CardHolderControls(current, error, "por", "Phase 3: PoR holders targeted")
 
