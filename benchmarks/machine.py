@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import sys
 from datetime import UTC, datetime
 from importlib import metadata
-from pathlib import Path
 
 
 def machine() -> dict:
@@ -24,14 +22,6 @@ def machine() -> dict:
         "load_average": [round(load, 2) for load in os.getloadavg()],
         "measured": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-
-
-def write_json(path: Path, report: dict) -> None:
-    """Write `report` as JSON, atomically (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(path)
 
 
 def _version(name: str) -> str | None:

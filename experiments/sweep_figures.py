@@ -5,7 +5,7 @@ Intervals are 5-95% over replicates (pooled over any other factors of a grid).""
 
 from __future__ import annotations
 
-import os
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from experiments.outputs import write_atomic
 from experiments.sweep_file import Factor
 
 if TYPE_CHECKING:
@@ -49,10 +50,10 @@ def draw_all(plan: SweepPlan, runs: pd.DataFrame, points: pd.DataFrame, folder: 
 
 def save(fig, path: Path) -> None:
     """Write the PNG atomically: a half-written figure never replaces a good one."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fig.savefig(tmp, dpi=110, format="png")
+    png = io.BytesIO()
+    fig.savefig(png, dpi=110, format="png")
     plt.close(fig)
-    os.replace(tmp, path)
+    write_atomic(path, png.getvalue())
 
 
 def axis_values(factor: Factor, column: pd.Series) -> tuple[pd.Series, list | None]:

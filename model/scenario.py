@@ -62,6 +62,11 @@ class PopulationSettings:
     def persons(self, status: str) -> int:
         return getattr(self, status)
 
+    @property
+    def total(self) -> int:
+        """Persons of every status in the population."""
+        return sum(self.persons(status) for status in STATUSES)
+
 
 @dataclass(frozen=True)
 class Behaviour:
@@ -468,7 +473,7 @@ def check_consistency(s: Scenario, file: str) -> None:
             f"{t.count_start} is outside the run",
             f"{t.start}..{t.end}",
         )
-    if sum(s.population.persons(status) for status in STATUSES) <= 0:
+    if s.population.total <= 0:
         raise ScenarioError(file, "population", "nobody to simulate", "at least one person")
     largest = s.population.max_household_size
     if largest < s.population.household_size_mean:

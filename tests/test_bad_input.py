@@ -416,3 +416,16 @@ def test_bad_targets_file_exits_2_naming_file_field_and_allowed(change, field, t
     assert field in err
     assert "allowed" in err
     assert not out.exists()
+
+
+def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary(tmp_path):
+    from experiments.outputs import write_atomic
+
+    target = tmp_path / "manifest.json"
+    write_atomic(target, "old\n")
+    write_atomic(tmp_path / "figure.png", b"\x89PNG")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(target, "half \udc80 written")  # fails while writing
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert (tmp_path / "figure.png").read_bytes() == b"\x89PNG"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.png", "manifest.json"]

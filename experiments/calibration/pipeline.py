@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from experiments.calibration import algorithms as alg
 from experiments.calibration.simulate import Problem, simulate_many
+from experiments.outputs import write_atomic
 from model.schema import ScenarioError
 
 LEVEL_PARAMETERS = ("behaviour.fear_hazard", "kp_other_share", "balochistan_population_share")
@@ -74,24 +75,15 @@ class StateFolder:
             if previous.get("hash") != digest.hexdigest():
                 for old in self.folder.glob("*.pkl"):
                     old.unlink()
-        _atomic_write(stamp, json.dumps({"hash": digest.hexdigest(), **config}, default=str))
+        write_atomic(stamp, json.dumps({"hash": digest.hexdigest(), **config}, default=str))
 
     def load_or(self, name: str, compute: Callable):
         path = self.folder / f"{name}.pkl"
         if path.exists():
             return pickle.loads(path.read_bytes())
         value = compute()
-        _atomic_write(path, pickle.dumps(value))
+        write_atomic(path, pickle.dumps(value))
         return value
-
-
-def _atomic_write(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    if isinstance(data, str):
-        tmp.write_text(data, encoding="utf-8")
-    else:
-        tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 def calibrate(

@@ -327,7 +327,13 @@ def HeadlineTable(outcome: Outcome, table):
 
 
 @solara.component
-def Results(result: Computed | None, running: bool, progress: float, replicates: int):
+def Results(
+    result: Computed | None,
+    running: bool,
+    progress: float,
+    replicates: int,
+    persons: int | None,
+):
     tab, set_tab = solara.use_state(0)
     others = [name for name in views.VIEWS if name != "Cumulative departures"]
     # Drawn once per computation (and tab), not on every render of the page.
@@ -344,7 +350,8 @@ def Results(result: Computed | None, running: bool, progress: float, replicates:
     with solara.Column(style={"min-height": "36px"}):
         if running:
             solara.ProgressLinear(progress if progress > 0 else True)
-            solara.Text(f"Running {replicates} replicate(s) at full scale (1.7 million persons)…")
+            scale = f" at full scale ({persons:,} persons)" if persons else ""
+            solara.Text(f"Running {replicates} replicate(s){scale}…")
     if result is None:
         return
     with solara.Column(classes=["cumulative-figure"]):
@@ -392,7 +399,8 @@ def Page():
                     solara.Error(f"Not run: {error}", classes=["run-error"])
                 if task.state == solara.ResultState.ERROR:
                     solara.Error(f"The run failed: {task.error}")
-            Results(shown, running, progress.value, current.replicates)
+            persons = scenario.population.total if scenario is not None else None
+            Results(shown, running, progress.value, current.replicates, persons)
 
 
 @solara.component

@@ -111,18 +111,15 @@ def simulate(
     started = now()
     seeds = replicate_seeds(entropy, replicates)
     if executor is None:
-        results = []
-        for i, seed in enumerate(seeds):
-            results.append(run_replicate(scenario, seed, i))
-            if progress:
-                progress(i + 1, replicates)
+        finished = (run_replicate(scenario, seed, i) for i, seed in enumerate(seeds))
     else:
         futures = [executor.submit(run_replicate, scenario, s, i) for i, s in enumerate(seeds)]
-        results = []
-        for future in futures:
-            results.append(future.result())
-            if progress:
-                progress(len(results), replicates)
+        finished = (future.result() for future in futures)
+    results = []
+    for result in finished:
+        results.append(result)
+        if progress:
+            progress(len(results), replicates)
     return Outcome(scenario, entropy, results, started)
 
 
