@@ -316,3 +316,18 @@ def test_odd_has_the_protocol_sections() -> None:
         start=1,
     ):
         assert any(h.startswith(f"## {number}. {title}") for h in headings), title
+
+
+def test_citation_matches_the_package() -> None:
+    """CITATION.cff (GitHub's "Cite this repository") names the version and licence released."""
+    import tomllib
+
+    import yaml
+
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert citation["cff-version"] == "1.2.0"
+    assert str(citation["version"]) == project["version"]
+    assert citation["license"] == project["license"]
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith(f"{project['license']} License")
