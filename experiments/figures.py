@@ -59,26 +59,30 @@ def band(ax, dates, values: np.ndarray, colour: str, label: str) -> None:
 
 
 def mark_policy(ax, scenario: Scenario) -> None:
+    """Vertical lines, labelled, at each phase's announcement and deadline and at each change
+    of a crossing's capacity."""
+    marks = []
     for phase in scenario.phases:
-        for when, label, style in (
-            (phase.announcement, "announcement", ":"),
-            (phase.deadline, "deadline", "--"),
-        ):
-            if scenario.timeline.start <= when <= scenario.timeline.end:
-                ax.axvline(when, color="grey", ls=style, lw=1)
-                ax.annotate(
-                    f"{label} ({phase.id})" if len(scenario.phases) > 1 else label,
-                    (mdates.date2num(when), 1.0),
-                    xycoords=("data", "axes fraction"),
-                    rotation=90,
-                    va="top",
-                    ha="right",
-                    fontsize=8,
-                    color="grey",
-                )
+        suffix = f" ({phase.id})" if len(scenario.phases) > 1 else ""
+        marks.append((phase.announcement, f"announcement{suffix}", ":", "grey"))
+        marks.append((phase.deadline, f"deadline{suffix}", "--", "grey"))
+    names = {checkpoint.id: checkpoint.name for checkpoint in scenario.checkpoints}
     for change in scenario.capacity_changes:
-        if scenario.timeline.start <= change.date <= scenario.timeline.end:
-            ax.axvline(change.date, color="tab:red", ls="-.", lw=0.8, alpha=0.6)
+        label = f"{names[change.checkpoint]} capacity ×{change.capacity_factor:g}"
+        marks.append((change.date, label, "-.", "tab:red"))
+    for when, label, style, colour in marks:
+        if scenario.timeline.start <= when <= scenario.timeline.end:
+            ax.axvline(when, color=colour, ls=style, lw=1)
+            ax.annotate(
+                label,
+                (mdates.date2num(when), 1.0),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                va="top",
+                ha="right",
+                fontsize=8,
+                color=colour,
+            )
 
 
 def _finish(fig, ax, title: str, ylabel: str, path: Path) -> None:

@@ -68,6 +68,32 @@ def test_abc_smc_recovers_a_known_posterior():
     assert all(0 < g.ess <= 300 for g in generations)
 
 
+def test_abc_smc_keeps_its_particles_when_most_parameters_are_unconstrained():
+    """Nine parameters, one informative (as in the calibration, where three route totals face
+    nine parameters): the weights must not degenerate over the eight the data leave free, and
+    those must keep their flat prior."""
+    informative = np.zeros(9)
+    informative[0] = 1.0
+    simulate = toy_simulator(informative)
+
+    def distance(outputs: np.ndarray) -> np.ndarray:
+        return np.abs(outputs[:, 0] - 0.3) / NOISE
+
+    rng = np.random.default_rng(3)
+    low, high = np.zeros(9), np.ones(9)
+    generations = [alg.abc_first_generation(simulate, distance, low, high, 150, rng)]
+    for number in range(1, 5):
+        generations.append(
+            alg.abc_next_generation(simulate, distance, generations[-1], number, low, high, rng)
+        )
+    assert all(g.ess >= 0.5 * len(g.particles) for g in generations)
+    sample = alg.resample(generations[-1], 2000, rng)
+    assert sample[:, 0].mean() == pytest.approx(0.3, abs=0.02)
+    assert np.all(np.abs(sample[:, 1:].mean(axis=0) - 0.5) < 0.1)
+    assert np.all(sample[:, 1:].std(axis=0) > 0.22)  # flat on [0, 1]: 0.29
+    assert np.all((sample >= low) & (sample <= high))
+
+
 def test_abc_smc_is_reproducible():
     simulate = toy_simulator(np.array([1.0, 0.5]))
 

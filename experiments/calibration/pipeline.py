@@ -69,7 +69,8 @@ class StateFolder:
                 raise ScenarioError(
                     str(folder),
                     "--out",
-                    "holds a different calibration (other targets, priors, budget or seed)",
+                    "holds a different calibration "
+                    "(other targets, priors, budget, seed or method version)",
                     "the same configuration to resume, or --force to start again",
                 )
             if previous.get("hash") != digest.hexdigest():
@@ -96,6 +97,7 @@ def calibrate(
 ) -> Calibration:
     config = {
         "entropy": problem.entropy,
+        "method": alg.METHOD_VERSION,
         "budget": asdict(budget),
         "priors": [asdict(p) for p in problem.priors],
         "targets": [asdict(t) for t in problem.targets],
@@ -188,9 +190,11 @@ def calibrate(
                 ),
             )
         )
-    final = generations[-1]
-    posterior = problem.natural(alg.resample(final, budget.particles, rng(alg.STAGE_ABC, 999)))
-    start = problem.natural(final.particles[np.argmin(final.distances)])[0]
+    sample = alg.resample(generations[-1], budget.particles, rng(alg.STAGE_ABC, 999))
+    posterior = problem.natural(sample)
+    # The data leave most parameters free: their posterior median is a central value that does
+    # not hang on which particle happened to land nearest the data (scenario answers did).
+    start = problem.natural(np.median(sample, axis=0)[None, :])[0]
     best = state.load_or("best_fit", lambda: _best_fit(problem, budget, start, executor, progress))
     return Calibration(screening, waves, generations, posterior, best[0], best[1], simulator_var)
 
@@ -210,7 +214,7 @@ def _best_fit(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Differential evolution on the level parameters with common random numbers.
 
-    The other parameters stay at the ABC particle closest to the data; the objective is the
+    The other parameters stay at their posterior median (`start`); the objective is the
     sum of squared relative errors of the primary targets, plus that of their sum (the figure
     most quoted) counted four times, all averaged over the same seeds for every candidate, so
     candidates differ only by their parameters.

@@ -235,6 +235,7 @@ def _screening_figure(problem: Problem, result: Calibration, path: Path) -> None
 def write_report(problem: Problem, result: Calibration, predictive: dict, folder: Path) -> None:
     table = identifiability_table(problem, result)
     primaries = sum(t.kind == "primary" for t in problem.targets)
+    final = result.generations[-1]
     lines = [
         "# Calibration report",
         "",
@@ -250,10 +251,14 @@ def write_report(problem: Problem, result: Calibration, predictive: dict, folder
         "<= 3 over primary and secondary targets, with simulator variance and a model",
         f"discrepancy of {_discrepancies(problem.targets)} of each target's value (targets.csv);",
         "each wave's box drawn around its least implausible points); ABC-SMC inside",
-        "the last box, its distance on the primary targets only; and a best-fit point by",
+        "the last box (each parameter perturbed by a Gaussian truncated to the box), its",
+        "distance on the primary targets only (here its last generation: tolerance "
+        f"{final.epsilon:.2f},",
+        f"{len(final.particles)} particles, effective sample size {final.ess:.0f}); and a "
+        "best-fit point by",
         "differential evolution with common random numbers on the level parameters (the others",
-        "at the ABC particle closest to the data). The secondary targets are then checks: the",
-        "table below shows how far the model meets them.",
+        "at their posterior median). The secondary targets are then checks: the table below",
+        "shows how far the model meets them.",
         "",
         "![targets](figures/targets.png)",
         "",
