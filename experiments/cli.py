@@ -13,11 +13,10 @@ from experiments.calibration.command import add_parser as add_calibrate_parser
 from experiments.compare_command import add_parser as add_compare_parser
 from experiments.compare_command import run_many
 from experiments.explore_command import add_parser as add_explore_parser
-from experiments.manifest import build_manifest, now
+from experiments.manifest import build_manifest, calibration_entry, file_entry, now
 from experiments.outputs import check_destination, write_folder, write_json
-from experiments.posterior import posterior_scenarios
+from experiments.posterior import PosteriorRun, posterior_run
 from experiments.runner import replicate_seeds, run_each, run_replicates
-from experiments.scenarios import CALIBRATED
 from experiments.sweep_command import add_parser as add_sweep_parser
 from experiments.tables import daily_table, summary_table
 from experiments.validate import add_parser as add_validate_parser
@@ -61,12 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--replicates", type=COUNT, default=10, help="replicates (default: 10)")
     run.add_argument("--seed", type=SEED, default=1, help="root seed (entropy; default: 1)")
     run.add_argument("--out", type=Path, help="result folder (must not exist, or be empty)")
-    run.add_argument("--force", action="store_true", help="replace an existing --out folder")
-    run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    run.add_argument(
+        "--force", action="store_true", help="replace an existing ifrp result folder (--out)"
+    )
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar or summary: only the folder written is printed",
+    )
     run.add_argument(
         "--posterior",
         action="store_true",
-        help="draw each replicate's calibrated parameters from results/calibration/posterior.csv",
+        help="draw each replicate's calibrated parameters from results/calibration/posterior.csv "
+        "(the manifest's posterior_draws records the values each replicate used)",
     )
     run.set_defaults(func=command_run)
     add_calibrate_parser(commands)
@@ -89,16 +95,17 @@ def main(argv: list[str] | None = None) -> int:
 def command_run(args: argparse.Namespace) -> int:
     if args.all or args.more:
         return run_many(args, command_run)
+    calibration = calibration_entry()  # before the scenarios read the best-fit file
     scenario = scenarios.resolve(args.scenario)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or Path("results") / "runs" / f"{scenario.name}-{stamp}"
     check_destination(out, args.force)
     started = now()
     seeds = replicate_seeds(args.seed, args.replicates)
-    draws = None
+    posterior = None
     if args.posterior:
-        per_replicate, draws = posterior_scenarios(args.scenario, seeds)
-        results = run_each(per_replicate, seeds, progress=not args.quiet)
+        posterior = posterior_run(args.scenario, seeds)
+        results = run_each(posterior.scenarios, seeds, progress=not args.quiet)
     else:
         results = run_replicates(scenario, seeds, progress=not args.quiet)
     summary = summary_table(results, scenario)
@@ -108,8 +115,9 @@ def command_run(args: argparse.Namespace) -> int:
         summary.to_csv(folder / "summary.csv", index=False)
         daily.to_csv(folder / "daily.csv", index=False)
         figures.draw_all(results, scenario, folder / "figures")
-        manifest = build_manifest(scenario, args.scenario, args.seed, seeds, started)
-        manifest["calibration"] = calibration_note(draws)
+        manifest = build_manifest(scenario, args.scenario, args.seed, seeds, started, calibration)
+        if posterior is not None:
+            manifest = _with_posterior(manifest, posterior_note(calibration, posterior))
         write_json(folder / "manifest.json", manifest)
 
     folder = write_folder(out, write, args.force)
@@ -120,18 +128,44 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def _headline(summary, scenario) -> str:
-    columns = ["total", *ROUTES, "deported", "remaining"]
+    columns = ["total", *ROUTES, "deported", "remaining", "peak_queue"]
     means = summary[columns].mean()
     counted = f"{scenario.timeline.count_start} to {scenario.timeline.end}"
-    lines = [f"{scenario.name}: mean of {len(summary)} replicates, persons, {counted}"]
+    replicates = f"{len(summary)} replicate{'s' if len(summary) != 1 else ''}"
+    lines = [f"{scenario.name}: mean of {replicates}, persons, {counted}"]
     lines += [f"  {name:<20}{means[name]:>12,.0f}" for name in columns]
     return "\n".join(lines)
 
 
-def calibration_note(draws: list[int] | None) -> dict:
-    """How the calibrated parameters of a run were set."""
-    if draws is not None:
-        return {"parameters": "posterior draws", "posterior_rows": draws}
-    if CALIBRATED.is_file():
-        return {"parameters": "best fit", "file": str(CALIBRATED)}
-    return {"parameters": "hand-set defaults (no calibration found)"}
+def posterior_note(best_fit: dict, posterior: PosteriorRun) -> dict:
+    """The manifest's entries for a --posterior run: its `calibration` names the posterior
+    file (and sha256) the replicates drew from, `posterior_draws` the parameters each used,
+    and `parameters_note` says what the `parameters` section then holds."""
+    return {
+        "parameters_note": (
+            "the scenario applied over the best-fit point (calibration.best_fit), before the "
+            "posterior draws; each replicate replaced its calibrated parameters by its own draw "
+            "(over the defaults, then the scenario file): the values it used are in "
+            "posterior_draws"
+        ),
+        "calibration": {
+            "parameters": "posterior draws",
+            **file_entry(posterior.file, posterior.sha256),  # the bytes the draws came from
+            "rows": posterior.size,
+            "posterior_rows": posterior.rows,
+            "best_fit": best_fit,
+        },
+        "posterior_draws": posterior.draws,
+    }
+
+
+def _with_posterior(manifest: dict, entries: dict) -> dict:
+    """The manifest with a --posterior run's entries, each next to what it explains."""
+    result = {}
+    for key, value in manifest.items():
+        result[key] = entries.get(key, value)
+        if key == "parameters":
+            result["parameters_note"] = entries["parameters_note"]
+        elif key == "calibration":
+            result["posterior_draws"] = entries["posterior_draws"]
+    return result

@@ -220,3 +220,43 @@ def horizon_notes(runs: list[RunFolder]) -> list[str]:
                     f"{reference.get(key)}; its totals cover another period"
                 )
     return notes
+
+
+def calibration_notes(runs: list[RunFolder]) -> list[str]:
+    """Warn when runs were made under different calibrations (another best-fit or posterior
+    file, by sha256), or one with --posterior and the other without: their differences then
+    mix the scenario's effect with the change of calibrated parameters."""
+    reference = _calibration(runs[0].manifest)
+    unknown = "(a run made before ifrp recorded it?)"
+    notes = []
+    if reference is None:
+        notes.append(
+            f"{runs[0].label}: the reference's manifest does not identify its calibration "
+            f"{unknown}; the runs may have been made under different calibrations"
+        )
+    for run in runs[1:]:
+        mine = _calibration(run.manifest)
+        if mine is None and reference is not None:
+            notes.append(
+                f"{run.label}: its manifest does not identify its calibration {unknown}; it may "
+                "have been made under another calibration than the reference's"
+            )
+        elif mine is not None and reference is not None and mine != reference:
+            notes.append(
+                f"{run.label}: calibration {mine} differs from the reference's {reference}; "
+                "its differences include the change of calibrated parameters"
+            )
+    return notes
+
+
+def _calibration(manifest: dict) -> str | None:
+    """How a run's calibrated parameters were set, and from which file content (the first 12
+    digits of its sha256): `best fit (sha256 0123456789ab)`, `posterior draws (sha256 ...)`,
+    `hand-set defaults ...`; None if the manifest does not say, or names no file hash."""
+    entry = manifest.get("calibration")
+    if not isinstance(entry, dict) or not entry.get("parameters"):
+        return None
+    if entry.get("file") is None and "defaults" in str(entry["parameters"]):
+        return str(entry["parameters"])
+    sha256 = entry.get("sha256")
+    return f"{entry['parameters']} (sha256 {sha256[:12]})" if sha256 else None

@@ -9,26 +9,35 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
+
 from experiments import compare, compare_figures, scenarios
-from experiments.manifest import git_state, now, package_versions
+from experiments.manifest import now, provenance
 from experiments.outputs import check_destination, write_folder, write_json
 from model.scenario import ScenarioError
 
 REFERENCE = "baseline"
+COMPARISON = "comparison"  # OUT/comparison: the folder name no run may take
 
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(
         "compare",
         help="compare run folders with the first (the reference), on paired replicates",
-        description="Headline outputs with 90%% intervals, differences from the first folder "
+        description="Headline outputs with 90% intervals, differences from the first folder "
         "on paired replicates (same seeds), and cumulative departures by route. Results go to "
         "--out, or to a new folder under results/comparisons/.",
     )
     parser.add_argument("folders", nargs="+", type=Path, metavar="RUN_DIR", help="run folders")
     parser.add_argument("--out", type=Path, help="result folder (must not exist, or be empty)")
-    parser.add_argument("--force", action="store_true", help="replace an existing --out folder")
-    parser.add_argument("--quiet", action="store_true", help="no summary")
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing ifrp result folder (--out)"
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no summary: only the folder written (and any warnings) is printed",
+    )
     parser.set_defaults(func=command_compare)
 
 
@@ -44,8 +53,9 @@ def write_comparison(runs: list[compare.RunFolder], out: Path, force: bool, quie
     started = now()
     headline = compare.headline_table(runs)
     differences, notes, warnings = compare.difference_table(runs)
-    warnings += compare.horizon_notes(runs)
-    notes += compare.horizon_notes(runs)
+    checks = compare.horizon_notes(runs) + compare.calibration_notes(runs)
+    warnings += checks
+    notes += checks
     cumulative = compare.cumulative_table(runs)
 
     def write(folder: Path) -> None:
@@ -67,8 +77,9 @@ def write_comparison(runs: list[compare.RunFolder], out: Path, force: bool, quie
 
 
 def _manifest(runs: list[compare.RunFolder], notes: list[str], started: str) -> dict:
+    made = provenance(started)
     return {
-        "command": " ".join(["ifrp", *sys.argv[1:]]),
+        "command": made.pop("command"),
         "kind": "comparison",
         "reference": runs[0].label,
         "runs": [
@@ -80,31 +91,48 @@ def _manifest(runs: list[compare.RunFolder], notes: list[str], started: str) -> 
                 "seeds": run.manifest.get("seeds"),
                 "count_start": run.manifest.get("count_start"),
                 "report_date": run.manifest.get("report_date"),
+                "calibration": run.manifest.get("calibration"),
                 "git": run.manifest.get("git"),
             }
             for run in runs
         ],
         "notes": notes,
         "interval": "90% t interval of the mean (paired differences where seeds match)",
-        "git": git_state(),
-        "packages": package_versions(),
-        "python": sys.version.split()[0],
-        "started": started,
-        "finished": now(),
+        **made,
         "units": "persons",
     }
 
 
+SUMMARY = {  # the outputs printed: departures, and the queues that timing scenarios change
+    "total": "total departures",
+    "peak_queue": "peak queue at a crossing",
+}
+
+
 def _summary(differences, reference: str) -> str:
-    total = differences[differences["output"] == "total"]
-    lines = [f"difference in total departures from {reference} (90% interval), persons:"]
-    for _, row in total.iterrows():
-        how = f"{row['pairs']} pairs" if row["paired"] else "unpaired"
-        lines.append(
-            f"  {row['run']:<34}{row['difference']:>+11,.0f}  "
-            f"[{row['difference_ci90_low']:+,.0f}, {row['difference_ci90_high']:+,.0f}]  {how}"
-        )
+    lines = []
+    for output, title in SUMMARY.items():
+        rows = differences[differences["output"] == output]
+        if rows.empty:
+            continue
+        lines.append(f"difference in {title} from {reference} (90% interval), persons:")
+        for _, row in rows.iterrows():
+            if pd.isna(row["difference"]):
+                lines.append(f"  {row['run']:<34}{'n/a':>11}  (not in both runs' summary.csv)")
+                continue
+            pairs = f"{row['pairs']} pair{'s' if row['pairs'] != 1 else ''}"
+            how = pairs if row["paired"] else "unpaired"
+            lines.append(f"  {row['run']:<34}{row['difference']:>+11,.0f}  {_interval(row)}  {how}")
     return "\n".join(lines)
+
+
+def _interval(row) -> str:
+    low, high = row.get("difference_ci90_low"), row.get("difference_ci90_high")
+    if pd.notna(low) and pd.notna(high):
+        return f"[{low:+,.0f}, {high:+,.0f}]"
+    if row["paired"] and row["pairs"] == 1:
+        return "n/a (one pair)"
+    return "n/a (too few replicates)"
 
 
 # --- ifrp run A B C / ifrp run --all --------------------------------------------------------
@@ -133,7 +161,7 @@ def run_many(args: argparse.Namespace, run_one: Callable[[argparse.Namespace], i
         if status:
             return status
         folders.append(out / label)
-    return write_comparison(compare.read_runs(folders), out / "comparison", args.force, args.quiet)
+    return write_comparison(compare.read_runs(folders), out / COMPARISON, args.force, args.quiet)
 
 
 def _names(args: argparse.Namespace) -> list[str]:
@@ -147,9 +175,13 @@ def _names(args: argparse.Namespace) -> list[str]:
 
 
 def _labels(names: list[str]) -> list[str]:
-    """Folder names: the scenario's name (a file's stem), numbered if repeated."""
+    """Folder names: the scenario's name (a file's stem), numbered if repeated or if it is
+    the comparison's own folder name (OUT/comparison)."""
     labels: list[str] = []
     for name in names:
         label = Path(name).stem if name.endswith(".toml") else name
-        labels.append(label if label not in labels else f"{label}-{len(labels)}")
+        candidate, number = label, len(labels) or 1
+        while candidate in labels or candidate == COMPARISON:
+            candidate, number = f"{label}-{number}", number + 1
+        labels.append(candidate)
     return labels

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from experiments import scenarios
 from model.scenario import Scenario
 
 PACKAGES = ("ifrp-abm", "mesa", "numpy", "scipy", "pandas", "matplotlib")
@@ -43,11 +45,52 @@ def package_versions() -> dict:
     return versions
 
 
-def build_manifest(
-    scenario: Scenario, scenario_source: str, entropy: int, seeds: list[int], started: str
-) -> dict:
+def file_entry(path: Path, sha256: str | None = None) -> dict:
+    """A file's path (relative to the repository where it lies inside it) and sha256 (of its
+    content now, unless the hash of the bytes actually read is given)."""
+    path = Path(path).resolve()
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    sha256 = sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"file": str(shown), "sha256": sha256}
+
+
+def calibration_entry() -> dict:
+    """The calibration a run's scenarios are applied over: the best-fit file and its sha256.
+
+    Call it when the scenarios are loaded, so that the hash is that of the file they read.
+    `ifrp compare` warns when two runs' entries differ (see `compare.calibration_notes`).
+    """
+    try:
+        return {"parameters": "best fit", **file_entry(scenarios.CALIBRATED)}
+    except FileNotFoundError:
+        none = "hand-set defaults (no calibration found)"
+        return {"parameters": none, "file": None, "sha256": None}
+
+
+def provenance(started: str) -> dict:
+    """How a result folder was made: the command, code, packages and times (every manifest)."""
     return {
         "command": " ".join(["ifrp", *sys.argv[1:]]),
+        "git": git_state(),
+        "packages": package_versions(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "started": started,
+        "finished": now(),
+    }
+
+
+def build_manifest(
+    scenario: Scenario,
+    scenario_source: str,
+    entropy: int,
+    seeds: list[int],
+    started: str,
+    calibration: dict | None = None,
+) -> dict:
+    made = provenance(started)
+    return {
+        "command": made.pop("command"),
         "scenario": scenario.name,
         "scenario_source": scenario_source,
         "count_start": scenario.timeline.count_start.isoformat(),
@@ -56,11 +99,7 @@ def build_manifest(
         "replicates": len(seeds),
         "seeds": seeds,
         "parameters": scenario.to_dict(),
-        "git": git_state(),
-        "packages": package_versions(),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "started": started,
-        "finished": now(),
+        "calibration": calibration if calibration is not None else calibration_entry(),
+        **made,
         "units": "persons",
     }

@@ -2,11 +2,16 @@
 
 With `ifrp run SCENARIO --posterior`, replicate r takes the posterior draw chosen by its own
 seed, applies it over the defaults, then applies the scenario file: the scenario's own
-settings win, and its results carry calibration uncertainty.
+settings win (a relative setting such as `{ times = 2.0 }` multiplies the drawn value), and its
+results carry calibration uncertainty. `posterior_run` also says what each replicate used: the
+row it drew, and the calibrated parameters' values after the scenario file, for the manifest.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,28 +24,74 @@ from model.scenario import Scenario, ScenarioError, default_scenario
 POSTERIOR = Path(__file__).resolve().parent.parent / "results" / "calibration" / "posterior.csv"
 
 
-def load_posterior(path: Path = POSTERIOR) -> pd.DataFrame:
+@dataclass
+class PosteriorRun:
+    """One scenario per replicate, and what the manifest records about them."""
+
+    scenarios: list[Scenario]
+    rows: list[int]  # the posterior row each replicate drew
+    draws: list[dict]  # per replicate: replicate, seed, row, drawn values, parameters used
+    file: Path
+    sha256: str  # of the posterior file as read (the rows index it)
+    size: int  # rows in the posterior file
+
+
+def load_posterior(path: Path | None = None) -> pd.DataFrame:
+    return _read_posterior(path or POSTERIOR)[0]
+
+
+def _read_posterior(path: Path) -> tuple[pd.DataFrame, str]:
+    """The posterior sample and the sha256 of the very bytes it was read from."""
     if not path.is_file():
         raise ScenarioError(str(path), "--posterior", "no posterior sample", "run ifrp calibrate")
-    return pd.read_csv(path)
+    data = path.read_bytes()
+    return pd.read_csv(io.BytesIO(data)), hashlib.sha256(data).hexdigest()
 
 
-def posterior_scenarios(
-    name_or_path: str, seeds: list[int], path: Path = POSTERIOR
-) -> tuple[list[Scenario], list[int]]:
-    """One scenario per replicate seed, each with its own posterior draw; and the draws."""
-    sample = load_posterior(path)
+def posterior_run(name_or_path: str, seeds: list[int], path: Path | None = None) -> PosteriorRun:
+    """One scenario per replicate seed, each with its own posterior draw."""
+    path = Path(path or POSTERIOR)
+    sample, sha256 = _read_posterior(path)
     priors = load_priors()
     names = [p.name for p in priors]
     missing = sorted(set(names) - set(sample.columns))
     if missing:
         raise ScenarioError(str(path), ", ".join(missing), "missing column", ", ".join(names))
+    if sample.empty:
+        raise ScenarioError(str(path), "--posterior", "no rows", "run ifrp calibrate")
     defaults = default_scenario()
-    chosen, result = [], []
-    for seed in seeds:
-        draw = int(np.random.default_rng([seed, 1]).integers(len(sample)))
-        values = sample.loc[draw, names].to_numpy(dtype=float)
-        base = defaults.with_overrides(overrides(defaults, priors, values), "posterior")
-        result.append(scenarios.resolve(name_or_path, base=base))
-        chosen.append(draw)
-    return result, chosen
+    result, rows, draws = [], [], []
+    for replicate, seed in enumerate(seeds):
+        row = int(np.random.default_rng([seed, 1]).integers(len(sample)))
+        values = sample.loc[row, names].to_numpy(dtype=float)
+        drawn = overrides(defaults, priors, values)
+        base = defaults.with_overrides(drawn, "posterior")
+        scenario = scenarios.resolve(name_or_path, base=base)
+        result.append(scenario)
+        rows.append(row)
+        draws.append(
+            {
+                "replicate": replicate,
+                "seed": seed,
+                "row": row,
+                "drawn": {name: float(value) for name, value in zip(names, values, strict=True)},
+                "parameters": {key: _lookup(scenario.tree, key) for key in drawn},
+            }
+        )
+    return PosteriorRun(result, rows, draws, path, sha256, len(sample))
+
+
+def posterior_scenarios(
+    name_or_path: str, seeds: list[int], path: Path | None = None
+) -> tuple[list[Scenario], list[int]]:
+    """One scenario per replicate seed, each with its own posterior draw; and the rows drawn."""
+    run = posterior_run(name_or_path, seeds, path)
+    return run.scenarios, run.rows
+
+
+def _lookup(tree: dict, dotted: str):
+    """A value of a scenario's parameter tree by its dotted key (`routes.kp.torkham.share`)."""
+    node = tree
+    for part in dotted.split("."):
+        node = node[part]
+    return node

@@ -33,7 +33,7 @@ from experiments.chunks import (
 from experiments.designs import design_points, point_overrides
 from experiments.executors import Execution, open_executor
 from experiments.manifest import build_manifest, git_state, now
-from experiments.outputs import write_atomic
+from experiments.outputs import check_destination, write_atomic
 from experiments.runner import replicate_seeds
 from experiments.sensitivity import draw_indices, sobol_table
 from experiments.sweep_file import SweepDefinition, definition_hash, load_sweep
@@ -119,15 +119,21 @@ def run_sweep(path: str | Path, options: SweepOptions, require_design: str | Non
 
 def check_folder(out: Path, sweep_hash: str, force: bool) -> dict | None:
     """The folder's manifest if this same sweep is to be resumed; None to start afresh.
-    Refuses a folder holding anything else (unless forced)."""
+    Refuses a folder holding anything else, and even with --force one that ifrp did not write."""
+    if force:
+        check_destination(out, force)  # --force replaces an ifrp result folder, nothing else
+        return None
     if out.exists() and not out.is_dir():
         raise ScenarioError(str(out), "--out", "is a file", "a folder")
-    if not out.exists() or not any(out.iterdir()) or force:
+    if not out.exists() or not any(out.iterdir()):
         return None
     manifest = out / "manifest.json"
     if not manifest.is_file():
         raise ScenarioError(
-            str(out), "--out", "exists and is not a sweep folder", "a new folder, or --force"
+            str(out),
+            "--out",
+            "exists and is not a sweep folder",
+            "a new or empty folder, or an ifrp result folder with --force",
         )
     previous = json.loads(manifest.read_text(encoding="utf-8"))
     if previous.get("sweep_hash") != sweep_hash:

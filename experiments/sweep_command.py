@@ -40,7 +40,9 @@ def _options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=Path, help="result folder (default: results/sweeps/NAME)")
     parser.add_argument(
-        "--force", action="store_true", help="replace a folder holding another sweep"
+        "--force",
+        action="store_true",
+        help="replace an existing ifrp result folder (e.g. one holding another sweep)",
     )
     parser.add_argument(
         "--chunk-runs",

@@ -6,6 +6,12 @@ crossing that day) or `cumulative` (persons since the run's count_start). Scores
 and overall: the averaged relative difference (the mean of |simulated - observed| / observed
 over the observed dates, Flee's validation metric) and the relative error of the cumulative
 total at the last observed date. Simulated values are medians over the run's replicates.
+
+Daily observations may fall on any day of the run; cumulative ones on count_start or later (the
+count is 0 before it, so an earlier cumulative value cannot be compared). Observed values of 0
+are left out of the averaged relative difference, which divides by the observed value (they
+still count in the cumulative totals); scores.csv says how many were left out, and a series
+and kind whose observed values are all 0 is refused.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.outputs import write_folder
+from experiments.manifest import file_entry, now, provenance
+from experiments.outputs import check_destination, write_folder, write_json
 from model.schema import ScenarioError
 
 KINDS = ("daily", "cumulative")
@@ -36,58 +43,95 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("run_dir", type=Path, help="a folder written by `ifrp run`")
     parser.add_argument("--observed", type=Path, required=True, help="observed series CSV")
     parser.add_argument("--out", type=Path, help="where to write (default: RUN_DIR/validation)")
-    parser.add_argument("--force", action="store_true", help="replace an existing --out")
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing ifrp result folder (--out)"
+    )
     parser.set_defaults(func=command_validate)
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    observed = read_observed(args.observed)
-    simulated = simulated_series(args.run_dir, observed)
-    scores = score(observed, simulated)
+    started = now()
     out = args.out or args.run_dir / "validation"
+    check_destination(out, args.force)
+    file = str(args.observed)
+    observed = read_observed(args.observed)
+    simulated = simulated_series(args.run_dir, observed, file)
+    scores = score(observed, simulated, file)
 
     def write(folder: Path) -> None:
         scores.to_csv(folder / "scores.csv", index=False)
         compared = observed.assign(simulated=simulated)
         compared.to_csv(folder / "compared.csv", index=False)
         plot(compared, folder / "validation.png")
+        write_json(folder / "manifest.json", _manifest(args, started))
 
     write_folder(out, write, force=args.force)
     print(scores.to_string(index=False))
+    zeros = int((observed["value"] == 0).sum())
+    if zeros:
+        print(
+            f"note: {zeros} observed value(s) of 0 left out of the averaged relative difference"
+            " (it divides by the observed value); they count in the cumulative totals"
+        )
     print(f"validation written to {out}")
     return 0
 
 
+def _manifest(args: argparse.Namespace, started: str) -> dict:
+    made = provenance(started)
+    run_manifest = json.loads((args.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    return {
+        "command": made.pop("command"),
+        "kind": "validation",
+        "run": {
+            "folder": str(args.run_dir.resolve()),
+            **{key: run_manifest.get(key) for key in ("scenario", "seeds", "calibration")},
+        },
+        "observed": file_entry(args.observed),
+        **made,
+    }
+
+
 def read_observed(path: Path) -> pd.DataFrame:
+    """The observed rows, indexed by their line number in the file (the header is line 1)."""
     file = str(path)
     try:
-        frame = pd.read_csv(path)
+        # Blank lines are kept, then dropped, so that the index gives every row's line number.
+        frame = pd.read_csv(path, dtype=str, skip_blank_lines=False).dropna(how="all")
     except FileNotFoundError:
         raise ScenarioError(file, "(file)", "no such file", "an observed series CSV") from None
+    frame.index = frame.index + 2
     columns = ["date", "series", "value", "kind"]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ScenarioError(file, ", ".join(missing), "missing column", ", ".join(columns))
+    if frame.empty:
+        raise ScenarioError(file, "(rows)", "no observations", "at least one row")
     bad_kind = ~frame["kind"].isin(KINDS)
     if bad_kind.any():
-        row = int(np.flatnonzero(bad_kind)[0]) + 2
+        line = frame.index[bad_kind][0]
         raise ScenarioError(
-            file, f"line {row}, kind", repr(frame["kind"].iloc[row - 2]), "daily, cumulative"
+            file, f"line {line}, kind", repr(frame["kind"][line]), "daily, cumulative"
         )
-    try:
-        frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d").dt.date.astype(str)
-    except ValueError as error:
-        raise ScenarioError(file, "date", str(error), "dates YYYY-MM-DD") from None
+    dates = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+    if dates.isna().any():
+        line = frame.index[dates.isna()][0]
+        raise ScenarioError(
+            file, f"line {line}, date", f"{frame['date'][line]!r} is not a date", "YYYY-MM-DD"
+        )
+    frame["date"] = dates.dt.date.astype(str)
     values = pd.to_numeric(frame["value"], errors="coerce")
     if values.isna().any() or (values < 0).any():
-        row = int(np.flatnonzero(values.isna() | (values < 0))[0]) + 2
-        raise ScenarioError(file, f"line {row}, value", "not a count", "a number >= 0")
+        line = frame.index[values.isna() | (values < 0)][0]
+        raise ScenarioError(
+            file, f"line {line}, value", f"{frame['value'][line]!r} is not a count", "a number >= 0"
+        )
     frame["value"] = values
     return frame[columns]
 
 
-def simulated_series(run_dir: Path, observed: pd.DataFrame) -> np.ndarray:
-    """The run's median (over replicates) for each observed row."""
+def simulated_series(run_dir: Path, observed: pd.DataFrame, file: str) -> np.ndarray:
+    """The run's median (over replicates) for each observed row (`file`: its name, for errors)."""
     try:
         daily = pd.read_csv(run_dir / "daily.csv")
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -95,24 +139,34 @@ def simulated_series(run_dir: Path, observed: pd.DataFrame) -> np.ndarray:
         raise ScenarioError(
             str(run_dir), "RUN_DIR", f"not a run folder: {error}", "a folder from ifrp run"
         ) from None
+    count_start = manifest["count_start"]
     known = {"total", *daily["route"].unique(), *daily["checkpoint"].unique()}
     values = np.empty(len(observed))
     cache: dict[tuple[str, str], pd.Series] = {}
-    for i, row in enumerate(observed.itertuples(index=False)):
+    for i, row in enumerate(observed.itertuples()):
+        line = row.Index
         if row.series not in known:
             raise ScenarioError(
-                "observed", f"series {row.series!r}", "unknown", ", ".join(sorted(known))
+                file,
+                f"line {line}, series",
+                f"{row.series!r} is not a series of this run",
+                ", ".join(sorted(known)),
             )
         key = (row.series, row.kind)
         if key not in cache:
-            cache[key] = _median_series(daily, row.series, row.kind, manifest["count_start"])
+            cache[key] = _median_series(daily, row.series, row.kind, count_start)
         series = cache[key]
-        if row.date not in series.index:
+        # A cumulative count starts on count_start: before it there is nothing to compare with.
+        first = count_start if row.kind == "cumulative" else series.index[0]
+        if not first <= row.date <= series.index[-1]:
+            problem = f"{row.date} is outside the run"
+            if row.kind == "cumulative" and series.index[0] <= row.date < count_start:
+                problem = f"{row.date} is before the run's count_start, {count_start}"
             raise ScenarioError(
-                "observed",
-                f"date {row.date}",
-                "outside the run",
-                f"{series.index[0]}..{series.index[-1]}",
+                file,
+                f"line {line}, date",
+                problem,
+                f"{first}..{series.index[-1]} for a {row.kind} series",
             )
         values[i] = series[row.date]
     return values
@@ -131,11 +185,23 @@ def _median_series(daily: pd.DataFrame, series: str, kind: str, count_start: str
     return table.median(axis=1)
 
 
-def score(observed: pd.DataFrame, simulated: np.ndarray) -> pd.DataFrame:
+def score(observed: pd.DataFrame, simulated: np.ndarray, file: str) -> pd.DataFrame:
+    """Scores per series and kind, and over all rows. Observed zeros are left out of the
+    averaged relative difference (a relative difference from 0 is undefined) and counted in
+    `zero_observed`; a series and kind observed as 0 throughout is refused."""
     frame = observed.assign(simulated=simulated)
     rows = []
     for (series, kind), group in [*frame.groupby(["series", "kind"]), (("all", "all"), frame)]:
         positive = group[group["value"] > 0]
+        if positive.empty:
+            lines = ", ".join(map(str, group.index[:5])) + (", ..." if len(group) > 5 else "")
+            raise ScenarioError(
+                file,
+                f"line{'s' if len(group) > 1 else ''} {lines}, value",
+                f"every observed value of {series} ({kind}) is 0: its relative difference"
+                " is undefined",
+                "at least one value > 0 for each series and kind",
+            )
         ard = float(np.mean(np.abs(positive["simulated"] - positive["value"]) / positive["value"]))
         last = group.sort_values("date")
         if kind == "cumulative":
@@ -148,6 +214,7 @@ def score(observed: pd.DataFrame, simulated: np.ndarray) -> pd.DataFrame:
                 "series": series,
                 "kind": kind,
                 "points": len(group),
+                "zero_observed": len(group) - len(positive),
                 "averaged_relative_difference": ard,
                 "cumulative_relative_error": error if kind != "all" else float("nan"),
             }

@@ -429,3 +429,84 @@ def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary(tmp_pat
     assert target.read_text(encoding="utf-8") == "old\n"
     assert (tmp_path / "figure.png").read_bytes() == b"\x89PNG"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.png", "manifest.json"]
+
+
+# --- --force replaces only what ifrp wrote --------------------------------------------------
+
+SMALL_SWEEP = """
+design = "grid"
+base = "baseline"
+replicates = 1
+entropy = 11
+
+[overrides]
+"population.undocumented" = 10000
+
+[[levers]]
+name = "enforcement.arrest_hazard"
+values = [0.001]
+"""
+
+
+@pytest.fixture
+def small_sweep(write_toml, monkeypatch):
+    """A one-run sweep file; its figures are not drawn (test_sweep draws them)."""
+    monkeypatch.setattr("experiments.sweep.sweep_figures.draw_all", lambda *args: [])
+    return write_toml(SMALL_SWEEP, "small_sweep.toml")
+
+
+def _foreign_folder(tmp_path: Path) -> Path:
+    """A folder ifrp never wrote: the user walkthrough's thesis."""
+    danger = tmp_path / "danger"
+    (danger / "mythesis").mkdir(parents=True)
+    (danger / "mythesis" / "chapter1.docx").write_text("x\n", encoding="utf-8")
+    (danger / "manifest.json").write_text('{"name": "a web app"}\n', encoding="utf-8")
+    return danger
+
+
+def _cheap(command: str, small_toml: Path, small_sweep: Path) -> list:
+    """`ifrp run` of one small replicate, or `ifrp sweep` of one run, here."""
+    if command == "run":
+        return ["run", small_toml, "--replicates", "1", "--quiet"]
+    return ["sweep", small_sweep, "--workers", "1", "--quiet"]
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_force_refuses_a_folder_ifrp_did_not_write(
+    command, small_toml, small_sweep, tmp_path, ifrp, no_run_figures
+):
+    danger = _foreign_folder(tmp_path)
+    status, _, err = ifrp(*_cheap(command, small_toml, small_sweep), "--out", danger, "--force")
+    assert status == 2
+    assert str(danger) in err and "--out" in err
+    assert "not an ifrp result folder" in err and "manifest.json" in err
+    assert (danger / "mythesis" / "chapter1.docx").read_text(encoding="utf-8") == "x\n"
+    assert sorted(p.name for p in danger.iterdir()) == ["manifest.json", "mythesis"]
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["danger", "small.toml", "small_sweep.toml"], "nothing else is written"
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_force_replaces_an_earlier_result_folder(
+    command, small_toml, small_sweep, tmp_path, ifrp, no_run_figures
+):
+    out = tmp_path / "out"
+    for _ in range(2):
+        status, _, err = ifrp(*_cheap(command, small_toml, small_sweep), "--out", out, "--force")
+        assert status == 0, err
+    assert (out / "manifest.json").is_file()
+
+
+def test_force_replaces_the_folder_of_several_runs(small_toml, tmp_path, ifrp, monkeypatch):
+    """`ifrp run A B` writes no manifest in OUT itself, only in OUT/A, OUT/B and OUT/comparison:
+    `make scenarios` (`ifrp run --all --out results/scenarios --force`) must still re-run."""
+    monkeypatch.setattr("experiments.figures.draw_all", lambda *args: [])
+    for figure in ("cumulative", "differences"):
+        monkeypatch.setattr(f"experiments.compare_figures.{figure}", lambda *args: None)
+    out = tmp_path / "several"
+    for _ in range(2):
+        status, _, err = ifrp(
+            "run", small_toml, small_toml, "--replicates", "1", "--out", out, "--force", "--quiet"
+        )
+        assert status == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["comparison", "small", "small-1"]

@@ -137,9 +137,10 @@ def test_documented_populations_get_columns_of_their_own(
     assert (summary["acc_departed"] + summary["acc_remaining"] <= 3_000).all()
 
 
-def test_force_replaces_an_existing_folder(small_toml, tmp_path, ifrp, no_run_figures):
+def test_force_replaces_an_earlier_result_folder(small_toml, tmp_path, ifrp, no_run_figures):
     out = tmp_path / "previous"
     out.mkdir()
+    (out / "manifest.json").write_text('{"command": "ifrp run"}\n', encoding="utf-8")
     (out / "stale.txt").write_text("old\n", encoding="utf-8")
     status, stdout, err = ifrp("run", small_toml, "--replicates", "1", "--out", out, "--force")
     assert status == 0, err
@@ -164,3 +165,95 @@ def test_installed_entry_point_runs(small_toml, tmp_path):
     assert f"results written to {out}" in result.stdout
     assert (out / "summary.csv").is_file()
     assert not (tmp_path / "results").exists(), "--out must be the only place written"
+
+
+def _posterior_file(tmp_path, rows: int = 50):
+    """A posterior sample drawn from the priors (the committed one may be re-run under us)."""
+    import numpy as np
+
+    from experiments.calibration.parameters import load_priors
+
+    priors = load_priors()
+    rng = np.random.default_rng(0)
+    sample = pd.DataFrame({p.name: p.from_unit(rng.random(rows)) for p in priors})
+    path = tmp_path / "posterior.csv"
+    sample.to_csv(path, index=False)
+    return path, sample
+
+
+def test_posterior_manifest_records_the_parameters_each_replicate_used(
+    tmp_path, write_toml, ifrp, monkeypatch, no_run_figures
+):
+    import hashlib
+
+    path, sample = _posterior_file(tmp_path)
+    monkeypatch.setattr("experiments.posterior.POSTERIOR", path)
+    # A relative override multiplies each replicate's own drawn value, not the best fit's.
+    scenario = write_toml(
+        "[population]\nundocumented = 10000\n[enforcement]\narrest_hazard = { times = 2.0 }\n"
+    )
+    out = tmp_path / "out"
+    status, _, err = ifrp(
+        "run", scenario, "--posterior", "--replicates", "3", "--out", out, "--quiet"
+    )
+    assert status == 0, err
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for key in MANIFEST_KEYS:
+        assert key in manifest, key
+    calibration = manifest["calibration"]
+    assert calibration["parameters"] == "posterior draws"
+    assert calibration["file"] == str(path.resolve())
+    assert calibration["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert calibration["rows"] == len(sample)
+    assert "sha256" in calibration["best_fit"]
+    assert "before the posterior draws" in manifest["parameters_note"]
+    draws = manifest["posterior_draws"]
+    assert [d["replicate"] for d in draws] == [0, 1, 2]
+    assert [d["seed"] for d in draws] == manifest["seeds"]
+    assert [d["row"] for d in draws] == calibration["posterior_rows"]
+    for draw in draws:
+        row = sample.loc[draw["row"]]
+        used = draw["parameters"]
+        assert used["enforcement.arrest_hazard"] == pytest.approx(
+            2 * row["enforcement.arrest_hazard"]
+        )
+        assert used["behaviour.fear_hazard"] == pytest.approx(row["behaviour.fear_hazard"])
+        assert used["provinces.balochistan.population_share"] == pytest.approx(
+            row["balochistan_population_share"]
+        )
+        assert draw["drawn"]["kp_other_share"] == pytest.approx(row["kp_other_share"])
+
+
+def test_manifest_identifies_the_best_fit_applied(tmp_path, write_toml, ifrp, monkeypatch):
+    import hashlib
+
+    best_fit = write_toml("[behaviour]\nfear_hazard = 0.03\n", "best_fit.toml")
+    monkeypatch.setattr("experiments.scenarios.CALIBRATED", best_fit)
+    monkeypatch.setattr("experiments.figures.draw_all", lambda *args: [])
+    scenario = write_toml("[population]\nundocumented = 10000\n", "small.toml")
+    out = tmp_path / "out"
+    status, stdout, err = ifrp("run", scenario, "--replicates", "1", "--out", out)
+    assert status == 0, err
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["calibration"] == {
+        "parameters": "best fit",
+        "file": str(best_fit.resolve()),
+        "sha256": hashlib.sha256(best_fit.read_bytes()).hexdigest(),
+    }
+    assert manifest["parameters"]["behaviour"]["fear_hazard"] == 0.03
+    assert "posterior_draws" not in manifest
+    # The headline: singular for one replicate, and the queues as well as departures.
+    assert "mean of 1 replicate," in stdout
+    assert "peak_queue" in stdout
+
+
+def test_quiet_prints_only_the_folder_written(small_toml, tmp_path, ifrp, capsys, no_run_figures):
+    from experiments.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--help"])
+    assert "only the folder written is printed" in " ".join(capsys.readouterr().out.split())
+    out = tmp_path / "out"
+    status, stdout, err = ifrp("run", small_toml, "--replicates", "1", "--out", out, "--quiet")
+    assert status == 0, err
+    assert stdout.splitlines() == [f"results written to {out}"]

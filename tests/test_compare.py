@@ -132,3 +132,104 @@ def test_bad_comparisons_exit_2(tmp_path, ifrp, folders):
     status, _, err = ifrp("run", "baseline", "no_such_scenario", "--out", tmp_path / "y")
     assert status == 2 and "no_such_scenario" in err
     assert not (tmp_path / "y").exists()
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    """One-replicate runs of the same scenario and seed: two under one best-fit file, one under
+    another, one with --posterior. The files are the test's own (the committed calibration may
+    be re-run meanwhile)."""
+    from experiments.calibration.parameters import load_priors
+    from experiments.cli import main
+
+    root = tmp_path_factory.mktemp("calibrated")
+    (root / "small.toml").write_text(SMALL, encoding="utf-8")
+    (root / "fit_a.toml").write_text("[behaviour]\nfear_hazard = 0.03\n", encoding="utf-8")
+    (root / "fit_b.toml").write_text("[behaviour]\nfear_hazard = 0.04\n", encoding="utf-8")
+    rng = np.random.default_rng(0)
+    sample = pd.DataFrame({p.name: p.from_unit(rng.random(20)) for p in load_priors()})
+    sample.to_csv(root / "posterior.csv", index=False)
+    made = {}
+    runs = (("a", "fit_a", []), ("a2", "fit_a", []), ("b", "fit_b", []))
+    runs += (("posterior", "fit_a", ["--posterior"]),)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("experiments.figures.draw_all", lambda *args: [])
+        patch.setattr("experiments.posterior.POSTERIOR", root / "posterior.csv")
+        for label, fit, extra in runs:
+            patch.setattr("experiments.scenarios.CALIBRATED", root / f"{fit}.toml")
+            made[label] = root / label
+            args = ["run", str(root / "small.toml"), "--replicates", "1", "--seed", "2", *extra]
+            assert main([*args, "--out", str(made[label]), "--quiet"]) == 0
+    return made
+
+
+def test_runs_under_different_calibrations_are_warned_about(calibrated, tmp_path, ifrp):
+    status, _, err = ifrp("compare", calibrated["a"], calibrated["a2"], "--out", tmp_path / "same")
+    assert status == 0, err
+    assert "calibration" not in err
+    runs = [calibrated[name] for name in ("a", "b", "posterior")]
+    status, _, err = ifrp("compare", *runs, "--out", tmp_path / "other")
+    assert status == 0, err
+    warnings = [line for line in err.splitlines() if "calibration" in line]
+    assert len(warnings) == 2, err
+    assert warnings[0].startswith("ifrp: warning: small (b): calibration best fit (sha256 ")
+    assert "differs from the reference's best fit (sha256 " in warnings[0]
+    assert "small (posterior): calibration posterior draws (sha256 " in warnings[1]
+    manifest = json.loads((tmp_path / "other" / "manifest.json").read_text(encoding="utf-8"))
+    assert sum("calibration" in note for note in manifest["notes"]) == 2
+    assert manifest["runs"][1]["calibration"]["parameters"] == "best fit"
+
+
+def test_a_run_without_a_recorded_calibration_is_warned_about(calibrated, tmp_path, ifrp):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(calibrated["a"], old)
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["calibration"]
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    status, _, err = ifrp("compare", calibrated["a"], old, "--out", tmp_path / "cmp")
+    assert status == 0, err
+    assert "small (old): its manifest does not identify its calibration" in err
+
+
+def test_the_printed_summary_shows_queues_and_no_nan(calibrated, tmp_path, ifrp):
+    runs = calibrated["a"], calibrated["a2"]
+    status, stdout, err = ifrp("compare", *runs, "--out", tmp_path / "x")
+    assert status == 0, err
+    assert "difference in total departures from small (a)" in stdout
+    assert "difference in peak queue" in stdout
+    assert "nan" not in stdout
+    assert "n/a (one pair)" in stdout and "1 pair" in stdout and "1 pairs" not in stdout
+
+
+def test_compare_help_shows_percent_signs_once(capsys):
+    from experiments.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["compare", "--help"])
+    text = capsys.readouterr().out
+    assert "90% intervals" in text and "%%" not in text
+
+
+def test_a_scenario_named_comparison_does_not_take_the_comparison_folder(
+    tmp_path, ifrp, write_toml, monkeypatch
+):
+    monkeypatch.setattr("experiments.figures.draw_all", lambda *args: [])
+    small = write_toml(SMALL, "small.toml")
+    clash = write_toml(LATER, "comparison.toml")
+    out = tmp_path / "coll"
+    status, _, err = ifrp("run", small, clash, "--replicates", "1", "--out", out, "--quiet")
+    assert status == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["comparison", "comparison-1", "small"]
+    assert (out / "comparison-1" / "summary.csv").is_file()
+    differences = read(out / "comparison", "differences.csv")
+    assert set(differences["run"]) == {"comparison"}
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_run_folder_labels_avoid_repeats_and_the_comparison_folder():
+    from experiments.compare_command import _labels
+
+    names = ["comparison.toml", "a/x.toml", "x", "comparison", "x"]
+    assert _labels(names) == ["comparison-1", "x", "x-2", "comparison-3", "x-4"]

@@ -77,7 +77,10 @@ def command_calibrate(args: argparse.Namespace) -> int:
     write_tables(problem, result, predictive, args.out)
     draw_figures(problem, result, predictive, figures)
     write_report(problem, result, predictive, args.out)
-    manifest = build_manifest(problem.base, str(args.base or "defaults"), args.seed, [], started)
+    # A calibration starts from its base scenario, not from an earlier calibration's best fit.
+    uncalibrated = {"parameters": "the base scenario, uncalibrated", "file": None, "sha256": None}
+    base_name = str(args.base or "defaults")
+    manifest = build_manifest(problem.base, base_name, args.seed, [], started, uncalibrated)
     manifest.update(
         {
             "targets_file": str(args.targets),
