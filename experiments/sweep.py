@@ -31,11 +31,11 @@ from experiments.chunks import (
     write_chunk,
 )
 from experiments.designs import design_points, point_overrides
-from experiments.executors import Execution, open_executor
+from experiments.executors import Execution, InlineExecutor, open_executor
 from experiments.manifest import build_manifest, git_state, now
 from experiments.outputs import check_destination, write_atomic
 from experiments.runner import replicate_seeds
-from experiments.sensitivity import draw_indices, sobol_table
+from experiments.sensitivity import draw_indices, sobol_precision, sobol_table
 from experiments.sweep_file import SweepDefinition, definition_hash, load_sweep
 from experiments.sweep_tables import failure_table, point_table, tidy_table
 from model.scenario import Scenario, ScenarioError
@@ -103,9 +103,11 @@ def run_sweep(path: str | Path, options: SweepOptions, require_design: str | Non
         done = {key for key, row in read_chunks(out / "chunks").items() if not row.get("error")}
         pending = [run for run in plan.runs() if run.key not in done]
         size = chunk_size(pending, execution.slots, options.chunk_runs)
-        _say(options, _start_message(plan, out, execution, len(done), len(pending), size))
+        tasks = make_chunks(pending, size)
+        _say(options, _start_message(plan, out, execution, len(done), tasks))
         try:
-            execute(plan, make_chunks(pending, size), execution, out, options.quiet)
+            if tasks:
+                execute(plan, tasks, execution, out, options.quiet)
         except KeyboardInterrupt:
             stored = len(read_chunks(out / "chunks"))
             print(
@@ -228,16 +230,23 @@ def finish(
     write_atomic(out / "points.csv", points.to_csv(index=False))
     write_atomic(out / "failures.csv", failures.to_csv(index=False))
     notes = sweep_figures.draw_all(plan, runs, points, out / "figures")
+    extra: dict[str, Any] = {}
     if plan.sweep.design == "sobol_indices":
         indices, note = sobol_table(plan, points)
         if indices is not None:
+            precision = sobol_precision(indices, plan.sweep.points or 0)
+            extra["sobol_precision"] = precision
             write_atomic(out / "sensitivity.csv", indices.to_csv(index=False))
-            draw_indices(indices, out / "figures" / "sobol_indices.png")
+            draw_indices(indices, out / "figures" / "sobol_indices.png", precision["warning"])
+            if precision["warning"]:
+                # On stderr, --quiet or not: the indices are not to be read as they stand.
+                print(f"ifrp: warning: {precision['warning']}", file=sys.stderr)
+                notes.append(f"warning: {precision['warning']}")
         notes.append(note)
     failed = len(failures)
-    status = "complete" if not failed else f"complete, {failed} runs failed"
-    write_manifest(out, plan, started, execution, status, failed=failed, notes=notes)
-    _say(options, _summary(plan, runs, failed, notes))
+    status = "complete" if not failed else f"complete, {_count(failed, 'run')} failed"
+    write_manifest(out, plan, started, execution, status, failed=failed, notes=notes, extra=extra)
+    _say(options, _summary(plan, runs, failed, [n for n in notes if not n.startswith("warning")]))
     print(f"results written to {out}")
     if failed:
         print(
@@ -256,6 +265,7 @@ def write_manifest(
     status: str,
     failed: int | None = None,
     notes: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     sweep = plan.sweep
     manifest = build_manifest(sweep.base_scenario, sweep.base, sweep.entropy, plan.seeds, started)
@@ -274,6 +284,7 @@ def write_manifest(
             "(replicate_seeds(entropy, replicates, point=0)): differences are paired",
             "sweep": sweep.resolved(),
             "notes": notes or [],
+            **(extra or {}),
         }
     )
     if status == "running":
@@ -282,25 +293,42 @@ def write_manifest(
 
 
 def _start_message(
-    plan: SweepPlan, out: Path, execution: Execution, done: int, pending: int, size: int
+    plan: SweepPlan, out: Path, execution: Execution, done: int, tasks: list[list[Run]]
 ) -> str:
     sweep = plan.sweep
-    head = (
-        f"sweep {sweep.name}: {sweep.design} design, {len(plan.points)} points x "
-        f"{sweep.replicates} replicates, on {execution.description}"
+    where = (
+        "in this process (1 worker)"
+        if isinstance(execution.executor, InlineExecutor)
+        else f"on {execution.description}"
     )
+    lines = [
+        f"sweep {sweep.name}: {sweep.design} design, {_count(len(plan.points), 'point')} x "
+        f"{_count(sweep.replicates, 'replicate')}, {where}"
+    ]
+    pending = sum(len(task) for task in tasks)
+    if not pending:
+        lines.append(f"nothing left to run: all {_count(done, 'run')} already done in {out}")
+        return "\n".join(lines)
     if done:
-        head += f"\nresuming in {out}: {done} runs done, {pending} to go"
-    return f"{head}\n{pending} runs in tasks of {size}"
+        lines.append(f"resuming in {out}: {_count(done, 'run')} done, {pending} to go")
+    largest = max(len(task) for task in tasks)
+    each = f"up to {largest} runs each" if largest > 1 else "one run each"
+    lines.append(f"{_count(pending, 'run')} in {_count(len(tasks), 'task')} ({each})")
+    return "\n".join(lines)
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 run`, `2 runs`, `0 runs`."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _summary(plan: SweepPlan, runs, failed: int, notes: list[str]) -> str:
     ok = runs[runs["error"] == ""]
-    lines = [f"{len(runs) - failed} of {len(runs)} runs succeeded"]
+    lines = [f"{len(runs) - failed} of {_count(len(runs), 'run')} succeeded"]
     if len(ok):
         means = ok[["total", "deported", "peak_queue"]].mean()
         lines.append(
-            "mean over all runs: "
+            f"mean over {'the successful' if failed else 'all'} runs: "
             + ", ".join(f"{name} {value:,.0f}" for name, value in means.items())
         )
     return "\n".join(lines + [note for note in notes if note])

@@ -49,7 +49,11 @@ def _options(parser: argparse.ArgumentParser) -> None:
         type=integer_in(1),
         help="runs per task (default: about 20 s of work, at least 2 tasks per worker)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar or summary: only the folder written is printed",
+    )
 
 
 def _sweep_options(args: argparse.Namespace) -> SweepOptions:

@@ -18,6 +18,7 @@ from experiments import scenarios
 from model.scenario import Scenario, ScenarioError
 
 DESIGNS = ("grid", "lhs", "sobol", "sobol_indices")
+DEFAULT_ENTROPY = 1  # the root seed when the file names none, as `ifrp run --seed`
 TOP_KEYS = (
     "name",
     "base",
@@ -115,7 +116,9 @@ def load_sweep(path: str | Path, require_design: str | None = None) -> SweepDefi
     design = _design(raw, file, require_design)
     points = _points(raw, design, file)
     replicates = _integer(raw, "replicates", 1, 100_000, file)
-    entropy = _integer(raw, "entropy", 0, 2**63 - 1, file)
+    # As `ifrp run --seed`: 1 when left out. resolved() holds the value, so an omitted entropy
+    # and `entropy = 1` give the same definition hash (one can resume the other).
+    entropy = _integer(raw, "entropy", 0, 2**63 - 1, file, default=DEFAULT_ENTROPY)
     name = _text(raw.get("name", path.stem), file, "name")
     base_name = _text(raw.get("base", "baseline"), file, "base")
     overrides = _table(raw.get("overrides", {}), file, "overrides")
@@ -163,10 +166,12 @@ def _design(raw: dict, file: str, required: str | None) -> str:
     return design
 
 
-def _integer(raw: dict, key: str, low: int, high: int, file: str) -> int:
-    if key not in raw:
+def _integer(
+    raw: dict, key: str, low: int, high: int, file: str, default: int | None = None
+) -> int:
+    if key not in raw and default is None:
         raise ScenarioError(file, key, "missing", f"an integer from {low} to {high}")
-    value = raw[key]
+    value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ScenarioError(file, key, f"{value!r} is out of range", f"an integer {low}..{high}")
     return value

@@ -45,6 +45,17 @@ def test_history_matching_shrinks_only_the_informative_dimension():
     assert 0 < wave.volume_share < 0.6
 
 
+def abc_smc(simulate, distance, dimension: int, particles: int, rng) -> list[alg.Generation]:
+    """Five generations of ABC-SMC on the unit cube."""
+    low, high = np.zeros(dimension), np.ones(dimension)
+    generations = [alg.abc_first_generation(simulate, distance, low, high, particles, rng)]
+    for number in range(1, 5):
+        generations.append(
+            alg.abc_next_generation(simulate, distance, generations[-1], number, low, high, rng)
+        )
+    return generations
+
+
 def test_abc_smc_recovers_a_known_posterior():
     """y ~ N(u, NOISE^2), flat prior on [0, 1], y_obs = 0.3: the posterior is about
     N(0.3, NOISE^2), widened a little by the final tolerance."""
@@ -54,12 +65,7 @@ def test_abc_smc_recovers_a_known_posterior():
         return np.abs(outputs[:, 0] - 0.3) / NOISE
 
     rng = np.random.default_rng(3)
-    low, high = np.zeros(1), np.ones(1)
-    generations = [alg.abc_first_generation(simulate, distance, low, high, 300, rng)]
-    for number in range(1, 5):
-        generations.append(
-            alg.abc_next_generation(simulate, distance, generations[-1], number, low, high, rng)
-        )
+    generations = abc_smc(simulate, distance, dimension=1, particles=300, rng=rng)
     epsilons = [g.epsilon for g in generations[1:]]
     assert all(a > b for a, b in itertools.pairwise(epsilons))
     sample = alg.resample(generations[-1], 300, rng)[:, 0]
@@ -80,18 +86,13 @@ def test_abc_smc_keeps_its_particles_when_most_parameters_are_unconstrained():
         return np.abs(outputs[:, 0] - 0.3) / NOISE
 
     rng = np.random.default_rng(3)
-    low, high = np.zeros(9), np.ones(9)
-    generations = [alg.abc_first_generation(simulate, distance, low, high, 150, rng)]
-    for number in range(1, 5):
-        generations.append(
-            alg.abc_next_generation(simulate, distance, generations[-1], number, low, high, rng)
-        )
+    generations = abc_smc(simulate, distance, dimension=9, particles=150, rng=rng)
     assert all(g.ess >= 0.5 * len(g.particles) for g in generations)
     sample = alg.resample(generations[-1], 2000, rng)
     assert sample[:, 0].mean() == pytest.approx(0.3, abs=0.02)
     assert np.all(np.abs(sample[:, 1:].mean(axis=0) - 0.5) < 0.1)
     assert np.all(sample[:, 1:].std(axis=0) > 0.22)  # flat on [0, 1]: 0.29
-    assert np.all((sample >= low) & (sample <= high))
+    assert np.all((sample >= 0) & (sample <= 1))
 
 
 def test_abc_smc_is_reproducible():
