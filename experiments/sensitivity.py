@@ -5,10 +5,21 @@ each point's output is the mean over its replicates (every point uses the same s
 random numbers, so replicate noise does not pass for sensitivity). The indices come from
 `scipy.stats.sobol_indices` given those evaluations; the 90% intervals from a seeded percentile
 bootstrap over the n base rows (scipy's own `bootstrap()` method cannot be seeded).
+
+`sobol_precision` says whether the indices can be read as they stand. With few base points the
+estimators are noisy (indices above 1 or below 0 are sampling error, not sensitivity): the
+sample is flagged too small when the widest 90% interval of an index is wider than
+`MAX_INTERVAL_WIDTH` (0.2, i.e. about +-0.1: our choice, enough to tell a main factor from a
+minor one), or when there are fewer than `MIN_BASE_POINTS` base points, below which the
+bootstrap, resampling so few rows, is itself unreliable. The intervals narrow about as
+1/sqrt(n), so the width gives the n that would bring them under the limit: on this model,
+typically several hundred to a thousand or more base points, the base sample sizes commonly
+used with these estimators (hundreds to thousands; e.g. Saltelli et al. 2010).
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +41,8 @@ if TYPE_CHECKING:
 OUTPUTS = ("total", "khyber_pakhtunkhwa", "balochistan", "other", "deported", "peak_queue")
 RESAMPLES = 1000
 LEVEL = 0.90
+MAX_INTERVAL_WIDTH = 0.2  # widest acceptable 90% interval of an index (about +-0.1)
+MIN_BASE_POINTS = 32  # fewer base rows than this: the bootstrap itself cannot be trusted
 
 
 def sobol_table(plan: SweepPlan, points: pd.DataFrame) -> tuple[pd.DataFrame | None, str]:
@@ -76,6 +89,48 @@ def sobol_table(plan: SweepPlan, points: pd.DataFrame) -> tuple[pd.DataFrame | N
     return pd.DataFrame(rows), note
 
 
+def sobol_precision(table: pd.DataFrame, n: int) -> dict:
+    """Whether the indices are precise enough to read: the widest 90% interval (and where),
+    the base points that would narrow it to MAX_INTERVAL_WIDTH, and a warning if not."""
+    widest, where = 0.0, ""
+    for order in ("first_order", "total_order"):
+        width = (table[f"{order}_high"] - table[f"{order}_low"]).to_numpy(dtype=float)
+        if np.isfinite(width).any():
+            i = int(np.nanargmax(width))
+            if width[i] > widest:
+                row = table.iloc[i]
+                widest = float(width[i])
+                where = f"{order.replace('_', ' ')}, {row['factor']} on {row['output']}"
+    # Widths shrink about as 1/sqrt(n): the power of 2 that would bring the widest under limit.
+    needed = n * (widest / MAX_INTERVAL_WIDTH) ** 2
+    suggested = max(n, MIN_BASE_POINTS, 2 ** math.ceil(math.log2(max(needed, 1))))
+    problems = []
+    if widest > MAX_INTERVAL_WIDTH:
+        problems.append(
+            f"the widest {LEVEL:.0%} interval is {widest:.2f} wide ({where}; "
+            f"limit {MAX_INTERVAL_WIDTH})"
+        )
+    if n < MIN_BASE_POINTS:
+        problems.append(f"{n} base points are too few to trust the bootstrap ({MIN_BASE_POINTS}+)")
+    warning = None
+    if problems:
+        warning = (
+            f"too few points for stable Sobol' indices: {' and '.join(problems)}. Treat the "
+            "indices as rough (values above 1 or below 0 are sampling error); about "
+            f"points = {suggested} would narrow the intervals to {MAX_INTERVAL_WIDTH}"
+        )
+    return {
+        "base_points": n,
+        "widest_interval": round(widest, 4),
+        "widest_at": where,
+        "max_interval_width": MAX_INTERVAL_WIDTH,
+        "min_base_points": MIN_BASE_POINTS,
+        "suggested_base_points": suggested,
+        "stable": warning is None,
+        "warning": warning,
+    }
+
+
 def _resamples(rng: np.random.Generator, n: int) -> list[np.ndarray]:
     return [rng.integers(0, n, n) for _ in range(RESAMPLES)]
 
@@ -89,8 +144,9 @@ def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray, n: int) -> np.n
     return np.array([np.reshape(result.first_order, shape), np.reshape(result.total_order, shape)])
 
 
-def draw_indices(table: pd.DataFrame, path: Path) -> None:
-    """Bar plot: first- and total-order index of each factor, one panel per output."""
+def draw_indices(table: pd.DataFrame, path: Path, warning: str | None = None) -> None:
+    """Bar plot: first- and total-order index of each factor, one panel per output (with a
+    caption when the sample is too small for stable indices)."""
     outputs = list(dict.fromkeys(table["output"]))
     factors = list(dict.fromkeys(table["factor"]))
     columns = min(3, len(outputs))
@@ -128,5 +184,19 @@ def draw_indices(table: pd.DataFrame, path: Path) -> None:
         ax.set_visible(False)
     axes[0, 0].legend(fontsize=8, loc="lower right")
     fig.suptitle(f"Sobol' indices with {LEVEL:.0%} bootstrap intervals", fontsize=11)
-    fig.tight_layout()
+    if warning:
+        base = int(table["base_points"].iloc[0])
+        fig.text(
+            0.5,
+            0.005,
+            f"Too few points for stable indices ({base} base points; see the manifest's "
+            "sobol_precision): read them as rough",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="tab:red",
+        )
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+    else:
+        fig.tight_layout()
     save(fig, path)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -70,7 +71,20 @@ def _label_axis(ax, factor: Factor, labels: list | None, axis: str = "x") -> Non
     getattr(ax, f"set_{axis}label")(f"{factor.name} ({factor.role})", fontsize=9)
     if labels:
         getattr(ax, f"set_{axis}ticks")(range(len(labels)), labels)
-    if axis == "x":
+    if factor.kind == "date":
+        # A few ticks, labelled concisely (day numbers, the month at its start, the year once
+        # at the axis end): full ISO dates on a panel this narrow run into each other.
+        locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=6)
+        formatter = matplotlib.dates.ConciseDateFormatter(locator)
+        ends = factor.values or (factor.low, factor.high)
+        if len({(d.year, d.month) for d in (min(ends), max(ends))}) > 1:
+            # Months are named on the ticks; the offset would name only the last one.
+            formatter.offset_formats[2] = "%Y"
+        scale = getattr(ax, f"{axis}axis")
+        scale.set_major_locator(locator)
+        scale.set_major_formatter(formatter)
+        ax.tick_params(axis=axis, labelsize=8)
+    elif axis == "x":
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
 
 
@@ -90,6 +104,10 @@ def response(ok, points, factors: tuple[Factor, ...], grid: bool, path: Path) ->
             ax.errorbar(x, mid, yerr=np.abs(spread), fmt="o", ms=3, lw=0.6, alpha=0.7)
         _label_axis(ax, first, axis_values(first, ok[first.name])[1])
         ax.set_ylabel(label, fontsize=9)
+        low, high = ax.get_ylim()
+        if high - low < 2:  # an output that hardly varies (e.g. no queue): not 0, 0, -0 ticks
+            middle = round((low + high) / 2)
+            ax.set_ylim(middle - 1 if middle > 0 else -0.1, middle + 1)
         ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # persons
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
         ax.grid(alpha=0.3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import numpy as np
@@ -9,7 +10,12 @@ import pandas as pd
 import pytest
 
 from experiments.designs import design_points, saltelli_matrices
-from experiments.sensitivity import sobol_table
+from experiments.sensitivity import (
+    MAX_INTERVAL_WIDTH,
+    MIN_BASE_POINTS,
+    sobol_precision,
+    sobol_table,
+)
 from experiments.sweep import plan_sweep
 from experiments.sweep_file import load_sweep
 
@@ -92,6 +98,62 @@ def test_indices_and_intervals_are_reproducible(result):
     stored = pd.read_csv(out / "sensitivity.csv")
     np.testing.assert_allclose(first["total_order_high"], stored["total_order_high"], rtol=1e-12)
     assert design_points(plan.sweep) == plan.points
+
+
+def test_a_small_sample_is_flagged_in_the_manifest_figure_and_on_stderr(result, capsys):
+    """8 base points give indices like 1.05 and -0.06 with intervals over 1 wide: say so."""
+    from experiments.cli import main
+
+    path, out = result
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    precision = manifest["sobol_precision"]
+    assert precision["stable"] is False and precision["base_points"] == 8
+    assert precision["widest_interval"] > MAX_INTERVAL_WIDTH
+    assert precision["suggested_base_points"] >= 256
+    assert "too few points for stable Sobol' indices" in precision["warning"]
+    assert any("too few points" in note for note in manifest["notes"])
+    # Said on stderr even with --quiet (re-running resumes: nothing runs, the tables are rebuilt).
+    capsys.readouterr()
+    assert main(["sensitivity", str(path), "--workers", "1", "--out", str(out), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "ifrp: warning: too few points for stable Sobol' indices" in captured.err
+    assert f"points = {precision['suggested_base_points']}" in captured.err
+    assert captured.out == f"results written to {out}\n"
+
+
+def _table(width: float, n: int) -> pd.DataFrame:
+    rows = []
+    for output in ("total", "deported"):
+        for factor, value in (("a", 0.6), ("b", 0.1)):
+            rows.append(
+                {
+                    "output": output,
+                    "factor": factor,
+                    **{
+                        f"{order}{end}": value + sign * width / 2
+                        for order in ("first_order", "total_order")
+                        for end, sign in (("", 0), ("_low", -1), ("_high", 1))
+                    },
+                    "base_points": n,
+                }
+            )
+    rows[3]["total_order_high"] += 0.1  # the widest: total order of b on deported
+    return pd.DataFrame(rows)
+
+
+def test_precision_rule():
+    wide = sobol_precision(_table(0.4, 64), 64)
+    assert not wide["stable"]
+    assert wide["widest_interval"] == pytest.approx(0.5)
+    assert wide["widest_at"] == "total order, b on deported"
+    # Widths shrink as 1/sqrt(n): 64 x (0.5 / 0.2)^2 = 400, so the next power of 2.
+    assert wide["suggested_base_points"] == 512
+    narrow = sobol_precision(_table(0.05, 64), 64)
+    assert narrow["stable"] and narrow["warning"] is None
+    assert narrow["suggested_base_points"] == 64
+    few = sobol_precision(_table(0.05, 16), 16)
+    assert not few["stable"] and "16 base points are too few" in few["warning"]
+    assert few["suggested_base_points"] == MIN_BASE_POINTS
 
 
 def test_sensitivity_refuses_another_design(tmp_path, capsys):

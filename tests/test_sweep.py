@@ -4,6 +4,7 @@ another sweep's folder, failed runs recorded and counted, and bad sweep files (e
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -297,6 +298,109 @@ def test_a_failing_point_is_recorded_counted_and_retried(
     monkeypatch.setattr(chunks, "run_replicate", original)
     assert main(args) == 0, "re-running retries the failed runs"
     assert table(out) == table(reference / "grid")
+
+
+# --- defaults, messages and figures ---------------------------------------------------------
+
+ONE_RUN = """\
+design = "grid"
+replicates = 1
+{entropy}
+[overrides]
+"population.undocumented" = 10000
+[[levers]]
+name = "enforcement.arrest_hazard"
+values = [0.001]
+"""
+
+
+def test_entropy_defaults_to_1_as_ifrp_run_and_resumes_a_sweep_that_sets_1(tmp_path, capsys):
+    from experiments.cli import main
+    from experiments.sweep import plan_sweep
+
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    omitted, explicit = tmp_path / "a" / "one.toml", tmp_path / "b" / "one.toml"  # one name
+    omitted.write_text(ONE_RUN.format(entropy=""), encoding="utf-8")
+    explicit.write_text(ONE_RUN.format(entropy="entropy = 1"), encoding="utf-8")
+    assert load_sweep(omitted).entropy == 1
+    assert plan_sweep(load_sweep(omitted)).hash == plan_sweep(load_sweep(explicit)).hash
+    run_default = next(a for a in _subcommand("run")._actions if a.dest == "seed").default
+    assert run_default == 1, "the sweep default follows ifrp run --seed"
+
+    out = tmp_path / "out"
+    assert main(["sweep", str(omitted), "--workers", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    # Singular where it is one, and "in this process", not "on in-process".
+    assert "1 point x 1 replicate, in this process (1 worker)" in printed, printed
+    assert "1 run in 1 task (one run each)" in printed, printed
+    assert "1 of 1 run succeeded" in printed, printed
+    manifest = json.loads(table(out, "manifest.json"))
+    assert manifest["entropy"] == 1 and manifest["sweep"]["entropy"] == 1
+    assert manifest["seeds"] == replicate_seeds(1, 1)
+    assert manifest["executor"] == "in-process (1 worker)"
+
+    # The explicit file is the same sweep: it resumes the folder, with nothing left to run.
+    assert main(["sweep", str(explicit), "--workers", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "nothing left to run: all 1 run already done" in printed, printed
+    assert "0 runs" not in printed and "tasks of" not in printed, printed
+
+
+def _subcommand(name: str):
+    from experiments.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if hasattr(a, "choices") and a.choices)
+    return commands.choices[name]
+
+
+def test_quiet_prints_only_the_folder_as_ifrp_run_says(
+    files, reference, tmp_path, capsys, no_figures
+):
+    def quiet_help(command: str) -> str:
+        return next(a for a in _subcommand(command)._actions if a.dest == "quiet").help
+
+    assert quiet_help("sweep") == quiet_help("run") == quiet_help("sensitivity")
+    assert "only the folder written is printed" in quiet_help("sweep")
+    out = tmp_path / "quiet"
+    shutil.copytree(reference / "grid", out)  # resumed: nothing runs, the tables are rebuilt
+    capsys.readouterr()
+    assert sweep(files["grid"], "--workers", "1", "--out", out) == 0
+    assert capsys.readouterr().out == f"results written to {out}\n"
+
+
+def test_date_labels_of_the_response_figure_do_not_overlap(monkeypatch):
+    """Four deadlines two weeks apart on a panel 4.6 inches wide: ISO dates ran into each other."""
+    from matplotlib.transforms import Bbox
+
+    from experiments import sweep_figures
+    from experiments.sweep_file import Factor
+
+    drawn = []
+    monkeypatch.setattr(sweep_figures, "save", lambda fig, path: drawn.append(fig))
+    deadlines = [date(2023, 10, 31), date(2023, 11, 15), date(2023, 11, 30), date(2023, 12, 15)]
+    deadline = Factor(DEADLINE, "lever", "date", deadlines[0], values=tuple(deadlines))
+    hazard = Factor(ARREST, "lever", "float", 0.0005, values=(0.00025, 0.002))
+    rows = [
+        {DEADLINE: d.isoformat(), ARREST: h, "replicate": r, "total": 1000 * i + r,
+         "deported": 10 * i, "peak_queue": 0}
+        for i, d in enumerate(deadlines) for h in hazard.values for r in range(2)
+    ]  # fmt: skip
+    sweep_figures.response(pd.DataFrame(rows), None, (deadline, hazard), True, Path("unused"))
+    (fig,) = drawn
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = [
+            label.get_window_extent(renderer)
+            for label in ax.get_xticklabels()
+            if label.get_visible() and label.get_text()
+        ]
+        assert len(boxes) >= 3, "the dates are labelled"
+        for i, box in enumerate(boxes):
+            for other in boxes[i + 1 :]:
+                assert not Bbox.intersection(box, other), "x labels overlap"
+        peak = [label.get_text() for label in ax.get_yticklabels() if label.get_text()]
+        assert len(peak) == len(set(peak)), f"repeated y labels {peak}"
 
 
 # --- bad sweep files -----------------------------------------------------------------------
