@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 
 def integer_in(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -18,3 +19,17 @@ def integer_in(low: int, high: int | None = None) -> Callable[[str], int]:
 
     parse.__name__ = "integer"  # argparse's message for a non-number: "invalid integer value"
     return parse
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser,
+    out_help: str = "result folder (must not exist, or be empty)",
+    quiet_help: str | None = "no progress bar or summary: only the folder written is printed",
+) -> None:
+    """--out, --force and (unless `quiet_help` is None) --quiet, as every writing command has."""
+    parser.add_argument("--out", type=Path, help=out_help)
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing ifrp result folder (--out)"
+    )
+    if quiet_help is not None:
+        parser.add_argument("--quiet", action="store_true", help=quiet_help)

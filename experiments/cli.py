@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from experiments import figures, scenarios
-from experiments.arguments import integer_in
+from experiments.arguments import add_output_options, integer_in
 from experiments.calibration.command import add_parser as add_calibrate_parser
 from experiments.compare_command import add_parser as add_compare_parser
 from experiments.compare_command import run_many
@@ -59,15 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--replicates", type=COUNT, default=10, help="replicates (default: 10)")
     run.add_argument("--seed", type=SEED, default=1, help="root seed (entropy; default: 1)")
-    run.add_argument("--out", type=Path, help="result folder (must not exist, or be empty)")
-    run.add_argument(
-        "--force", action="store_true", help="replace an existing ifrp result folder (--out)"
-    )
-    run.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no progress bar or summary: only the folder written is printed",
-    )
+    add_output_options(run)
     run.add_argument(
         "--posterior",
         action="store_true",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments import compare, compare_figures, scenarios
+from experiments.arguments import add_output_options
 from experiments.manifest import now, provenance
 from experiments.outputs import check_destination, write_folder, write_json
 from model.scenario import ScenarioError
@@ -29,14 +30,8 @@ def add_parser(commands) -> None:
         "--out, or to a new folder under results/comparisons/.",
     )
     parser.add_argument("folders", nargs="+", type=Path, metavar="RUN_DIR", help="run folders")
-    parser.add_argument("--out", type=Path, help="result folder (must not exist, or be empty)")
-    parser.add_argument(
-        "--force", action="store_true", help="replace an existing ifrp result folder (--out)"
-    )
-    parser.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no summary: only the folder written (and any warnings) is printed",
+    add_output_options(
+        parser, quiet_help="no summary: only the folder written (and any warnings) is printed"
     )
     parser.set_defaults(func=command_compare)
 

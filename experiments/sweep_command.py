@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from experiments.arguments import integer_in
+from experiments.arguments import add_output_options, integer_in
 from experiments.sweep import SweepOptions, run_sweep
 
 
@@ -38,22 +38,12 @@ def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on this Dask cluster (tcp://host:port)"
     )
-    parser.add_argument("--out", type=Path, help="result folder (default: results/sweeps/NAME)")
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="replace an existing ifrp result folder (e.g. one holding another sweep)",
-    )
     parser.add_argument(
         "--chunk-runs",
         type=integer_in(1),
         help="runs per task (default: about 20 s of work, at least 2 tasks per worker)",
     )
-    parser.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no progress bar or summary: only the folder written is printed",
-    )
+    add_output_options(parser, "result folder (default: results/sweeps/NAME)")
 
 
 def _sweep_options(args: argparse.Namespace) -> SweepOptions:

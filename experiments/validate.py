@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from experiments.arguments import add_output_options
 from experiments.manifest import file_entry, now, provenance
 from experiments.outputs import check_destination, write_folder, write_json
 from model.schema import ScenarioError
@@ -42,10 +43,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("run_dir", type=Path, help="a folder written by `ifrp run`")
     parser.add_argument("--observed", type=Path, required=True, help="observed series CSV")
-    parser.add_argument("--out", type=Path, help="where to write (default: RUN_DIR/validation)")
-    parser.add_argument(
-        "--force", action="store_true", help="replace an existing ifrp result folder (--out)"
-    )
+    add_output_options(parser, "where to write (default: RUN_DIR/validation)", quiet_help=None)
     parser.set_defaults(func=command_validate)
 
 
