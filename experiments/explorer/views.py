@@ -41,7 +41,8 @@ def _compared(ax, dates, values: np.ndarray, baseline: np.ndarray, colour: str, 
 def _finish(ax, outcome: Outcome) -> Figure:
     ax.plot([], [], label="calibrated baseline", **BASELINE_STYLE)
     mark_policy(ax, outcome.scenario)
-    ax.legend(fontsize=7, loc="upper left", ncols=2, framealpha=0.8)
+    # Below the axes (the constrained layout makes room): inside, it covered the policy marks.
+    ax.figure.legend(fontsize=7, loc="outside lower center", ncols=4, frameon=False)
     return ax.figure
 
 
