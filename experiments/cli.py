@@ -1,29 +1,37 @@
-"""The `ifrp` command line (also `python -m experiments`)."""
+"""The `ifrp` command line (also `python -m experiments`): every sub-command and its options.
+
+A sub-command's work is done by a function imported only when it runs (`handler`), so that
+`--help` and a mistyped option answer at once instead of after loading Mesa, SciPy and
+matplotlib (about 3 s).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 
-from experiments import figures, scenarios
 from experiments.arguments import add_output_options, integer_in
-from experiments.calibration.command import add_parser as add_calibrate_parser
-from experiments.compare_command import add_parser as add_compare_parser
-from experiments.compare_command import run_many
-from experiments.explore_command import add_parser as add_explore_parser
-from experiments.manifest import build_manifest, calibration_entry, file_entry, now
-from experiments.outputs import check_destination, write_folder, write_json
-from experiments.posterior import PosteriorRun, posterior_run
-from experiments.runner import replicate_seeds, run_each, run_replicates
-from experiments.sweep_command import add_parser as add_sweep_parser
-from experiments.tables import daily_table, summary_table
-from experiments.validate import add_parser as add_validate_parser
-from model.schema import ROUTES, ScenarioError
+from experiments.calibration.budget import Budget
+from experiments.calibration.parameters import DEFAULT_PRIORS
+from experiments.calibration.targets import DEFAULT_TARGETS
+from experiments.explorer.server import DEFAULT_HOST, DEFAULT_PORT
+from model.schema import ScenarioError
 
 COUNT = integer_in(1)
 SEED = integer_in(0)
+
+
+def handler(target: str) -> Callable[[argparse.Namespace], int]:
+    """The sub-command function "module:function", imported when the command runs."""
+    module, function = target.split(":")
+
+    def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module), function)(args)
+
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Agent-based model of Pakistan's 2023-24 Illegal Foreigners Repatriation Plan.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    for add in (add_run, add_calibrate, add_validate, add_sweeps, add_compare, add_explore):
+        add(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as error:
+        print(f"ifrp: error: {error}", file=sys.stderr)
+        return 2
+
+
+def add_run(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser(
         "run",
         help="run a scenario and write summary.csv, daily.csv, manifest.json and figures/",
@@ -66,98 +89,119 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw each replicate's calibrated parameters from results/calibration/posterior.csv "
         "(the manifest's posterior_draws records the values each replicate used)",
     )
-    run.set_defaults(func=command_run)
-    add_calibrate_parser(commands)
-    add_validate_parser(commands)
-    add_sweep_parser(commands)
-    add_compare_parser(commands)
-    add_explore_parser(commands)
-    return parser
+    run.set_defaults(func=handler("experiments.run_command:command_run"))
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except ScenarioError as error:
-        print(f"ifrp: error: {error}", file=sys.stderr)
-        return 2
+def add_calibrate(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "calibrate",
+        help="fit the model to the reported figures (screening, history matching, ABC-SMC)",
+        description="Calibrate to a targets file; writes the posterior, the best-fit point, "
+        "figures and a report. Resumes an interrupted calibration in the same --out folder.",
+    )
+    parser.add_argument("--targets", type=Path, default=DEFAULT_TARGETS, help="targets CSV file")
+    parser.add_argument("--priors", type=Path, default=DEFAULT_PRIORS, help="priors CSV file")
+    parser.add_argument("--base", type=Path, help="scenario .toml to calibrate (default: defaults)")
+    parser.add_argument(
+        "--out", type=Path, default=Path("results") / "calibration", help="output folder"
+    )
+    parser.add_argument("--seed", type=integer_in(0), default=1, help="root seed (default: 1)")
+    parser.add_argument(
+        "--workers", type=integer_in(1), help="local processes (default: all cores)"
+    )
+    parser.add_argument("--scheduler", help="address of a Dask scheduler to run on instead")
+    parser.add_argument(
+        "--particles", type=integer_in(1), help=f"ABC-SMC particles (default: {Budget.particles})"
+    )
+    parser.add_argument(
+        "--generations",
+        type=integer_in(1),
+        help=f"ABC-SMC generations (default: {Budget.generations})",
+    )
+    parser.add_argument(
+        "--waves", type=integer_in(1), help=f"history-matching waves (default: {Budget.waves})"
+    )
+    parser.add_argument("--force", action="store_true", help="discard another calibration's state")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(func=handler("experiments.calibration.command:command_calibrate"))
 
 
-def command_run(args: argparse.Namespace) -> int:
-    if args.all or args.more:
-        return run_many(args, command_run)
-    calibration = calibration_entry()  # before the scenarios read the best-fit file
-    scenario = scenarios.resolve(args.scenario)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("results") / "runs" / f"{scenario.name}-{stamp}"
-    check_destination(out, args.force)
-    started = now()
-    seeds = replicate_seeds(args.seed, args.replicates)
-    posterior = None
-    if args.posterior:
-        posterior = posterior_run(args.scenario, seeds)
-        results = run_each(posterior.scenarios, seeds, progress=not args.quiet)
-    else:
-        results = run_replicates(scenario, seeds, progress=not args.quiet)
-    summary = summary_table(results, scenario)
-    daily = daily_table(results, scenario)
-
-    def write(folder: Path) -> None:
-        summary.to_csv(folder / "summary.csv", index=False)
-        daily.to_csv(folder / "daily.csv", index=False)
-        figures.draw_all(results, scenario, folder / "figures")
-        manifest = build_manifest(scenario, args.scenario, args.seed, seeds, started, calibration)
-        if posterior is not None:
-            manifest = _with_posterior(manifest, posterior_note(calibration, posterior))
-        write_json(folder / "manifest.json", manifest)
-
-    folder = write_folder(out, write, args.force)
-    if not args.quiet:
-        print(_headline(summary, scenario))
-    print(f"results written to {folder}")
-    return 0
+def add_validate(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "validate",
+        help="score a run folder against an observed series (averaged relative difference)",
+        description="Score a run against observed series: the averaged relative difference of "
+        "daily values and the error in cumulative totals, with a plot.",
+    )
+    parser.add_argument("run_dir", type=Path, help="a folder written by `ifrp run`")
+    parser.add_argument("--observed", type=Path, required=True, help="observed series CSV")
+    add_output_options(parser, "where to write (default: RUN_DIR/validation)", quiet_help=None)
+    parser.set_defaults(func=handler("experiments.validate:command_validate"))
 
 
-def _headline(summary, scenario) -> str:
-    columns = ["total", *ROUTES, "deported", "remaining", "peak_queue"]
-    means = summary[columns].mean()
-    counted = f"{scenario.timeline.count_start} to {scenario.timeline.end}"
-    replicates = f"{len(summary)} replicate{'s' if len(summary) != 1 else ''}"
-    lines = [f"{scenario.name}: mean of {replicates}, persons, {counted}"]
-    lines += [f"  {name:<20}{means[name]:>12,.0f}" for name in columns]
-    return "\n".join(lines)
+def add_sweeps(commands: argparse._SubParsersAction) -> None:
+    """Add `sweep` and `sensitivity` to the `ifrp` sub-commands."""
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a design of levers and uncertainties (grid, lhs, sobol, sobol_indices)",
+        description="Run every point of a sweep file with the same replicate seeds. Results "
+        "(runs.csv, points.csv, failures.csv, figures/, manifest.json) go to --out, or to "
+        "results/sweeps/NAME. Re-running the same command resumes an interrupted sweep.",
+    )
+    _sweep_options(sweep)
+    sweep.set_defaults(func=handler("experiments.sweep_command:command_sweep"))
+    sensitivity = commands.add_parser(
+        "sensitivity",
+        help="first- and total-order Sobol' indices of the headline outputs",
+        description="A sweep with design = 'sobol_indices' (the default when the file names "
+        "no design): also writes sensitivity.csv and figures/sobol_indices.png.",
+    )
+    _sweep_options(sensitivity)
+    sensitivity.set_defaults(func=handler("experiments.sweep_command:command_sensitivity"))
 
 
-def posterior_note(best_fit: dict, posterior: PosteriorRun) -> dict:
-    """The manifest's entries for a --posterior run: its `calibration` names the posterior
-    file (and sha256) the replicates drew from, `posterior_draws` the parameters each used,
-    and `parameters_note` says what the `parameters` section then holds."""
-    return {
-        "parameters_note": (
-            "the scenario applied over the best-fit point (calibration.best_fit), before the "
-            "posterior draws; each replicate replaced its calibrated parameters by its own draw "
-            "(over the defaults, then the scenario file): the values it used are in "
-            "posterior_draws"
-        ),
-        "calibration": {
-            "parameters": "posterior draws",
-            **file_entry(posterior.file, posterior.sha256),  # the bytes the draws came from
-            "rows": posterior.size,
-            "posterior_rows": posterior.rows,
-            "best_fit": best_fit,
-        },
-        "posterior_draws": posterior.draws,
-    }
+def _sweep_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sweep_file", type=Path, help="the sweep definition (.toml)")
+    parser.add_argument(
+        "--workers", type=integer_in(1), help="local worker processes (default: all cores; 1: here)"
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on this Dask cluster (tcp://host:port)"
+    )
+    parser.add_argument(
+        "--chunk-runs",
+        type=integer_in(1),
+        help="runs per task (default: about 20 s of work, at least 2 tasks per worker)",
+    )
+    add_output_options(parser, "result folder (default: results/sweeps/NAME)")
 
 
-def _with_posterior(manifest: dict, entries: dict) -> dict:
-    """The manifest with a --posterior run's entries, each next to what it explains."""
-    result = {}
-    for key, value in manifest.items():
-        result[key] = entries.get(key, value)
-        if key == "parameters":
-            result["parameters_note"] = entries["parameters_note"]
-        elif key == "calibration":
-            result["posterior_draws"] = entries["posterior_draws"]
-    return result
+def add_compare(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "compare",
+        help="compare run folders with the first (the reference), on paired replicates",
+        description="Headline outputs with 90% intervals, differences from the first folder "
+        "on paired replicates (same seeds), and cumulative departures by route. Results go to "
+        "--out, or to a new folder under results/comparisons/.",
+    )
+    parser.add_argument("folders", nargs="+", type=Path, metavar="RUN_DIR", help="run folders")
+    add_output_options(
+        parser, quiet_help="no summary: only the folder written (and any warnings) is printed"
+    )
+    parser.set_defaults(func=handler("experiments.compare_command:command_compare"))
+
+
+def add_explore(commands: argparse._SubParsersAction) -> None:
+    explore = commands.add_parser(
+        "explore",
+        help="start the policy explorer, a local web app (needs: pip install '.[viz]')",
+        description="Serve the interactive policy explorer on HOST:PORT and print its address. "
+        "Every change of a control recomputes the drive at full scale. Ctrl-C stops it.",
+    )
+    explore.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})"
+    )
+    explore.add_argument(
+        "--port", type=integer_in(1, 65535), default=DEFAULT_PORT, help=f"default: {DEFAULT_PORT}"
+    )
+    explore.set_defaults(func=handler("experiments.explore_command:command_explore"))

@@ -12,28 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from experiments import compare, compare_figures, scenarios
-from experiments.arguments import add_output_options
 from experiments.manifest import now, provenance
 from experiments.outputs import check_destination, write_folder, write_json
 from model.scenario import ScenarioError
 
 REFERENCE = "baseline"
 COMPARISON = "comparison"  # OUT/comparison: the folder name no run may take
-
-
-def add_parser(commands) -> None:
-    parser = commands.add_parser(
-        "compare",
-        help="compare run folders with the first (the reference), on paired replicates",
-        description="Headline outputs with 90% intervals, differences from the first folder "
-        "on paired replicates (same seeds), and cumulative departures by route. Results go to "
-        "--out, or to a new folder under results/comparisons/.",
-    )
-    parser.add_argument("folders", nargs="+", type=Path, metavar="RUN_DIR", help="run folders")
-    add_output_options(
-        parser, quiet_help="no summary: only the folder written (and any warnings) is printed"
-    )
-    parser.set_defaults(func=command_compare)
 
 
 def command_compare(args: argparse.Namespace) -> int:

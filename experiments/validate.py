@@ -27,24 +27,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.arguments import add_output_options
 from experiments.manifest import file_entry, now, provenance
 from experiments.outputs import check_destination, write_folder, write_json
 from model.schema import ScenarioError
 
 KINDS = ("daily", "cumulative")
-
-
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "validate",
-        help="score a run folder against an observed series (averaged relative difference)",
-        description=__doc__.splitlines()[0],
-    )
-    parser.add_argument("run_dir", type=Path, help="a folder written by `ifrp run`")
-    parser.add_argument("--observed", type=Path, required=True, help="observed series CSV")
-    add_output_options(parser, "where to write (default: RUN_DIR/validation)", quiet_help=None)
-    parser.set_defaults(func=command_validate)
 
 
 def command_validate(args: argparse.Namespace) -> int:

@@ -257,3 +257,25 @@ def test_quiet_prints_only_the_folder_written(small_toml, tmp_path, ifrp, capsys
     status, stdout, err = ifrp("run", small_toml, "--replicates", "1", "--out", out, "--quiet")
     assert status == 0, err
     assert stdout.splitlines() == [f"results written to {out}"]
+
+
+def test_help_loads_no_simulation_libraries():
+    """`ifrp --help` and every sub-command's options come without Mesa, SciPy, pandas or
+    matplotlib, which take seconds to load: the commands import them when they run."""
+    check = (
+        "import sys\n"
+        "from experiments.cli import build_parser\n"
+        "parser = build_parser()\n"
+        "for command in ('run', 'calibrate', 'validate', 'sweep', 'sensitivity', 'compare',"
+        " 'explore'):\n"
+        "    try:\n"
+        "        parser.parse_args([command, '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = sorted({'mesa', 'scipy', 'pandas', 'matplotlib'} & set(sys.modules))\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-1] == ""

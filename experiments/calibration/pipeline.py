@@ -12,7 +12,7 @@ import json
 import pickle
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,28 +20,10 @@ from scipy.optimize import differential_evolution
 from tqdm import tqdm
 
 from experiments.calibration import algorithms as alg
+from experiments.calibration.budget import Budget
 from experiments.calibration.simulate import Problem, simulate_many
 from experiments.outputs import write_atomic
 from model.schema import ScenarioError
-
-LEVEL_PARAMETERS = ("behaviour.fear_hazard", "kp_other_share", "balochistan_population_share")
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How many runs each stage may use (defaults: the committed full-scale calibration)."""
-
-    screening_trajectories: int = 10
-    waves: int = 2
-    wave_points: int = 256
-    particles: int = 150
-    generations: int = 6
-    abc_max_batches: int = 6
-    best_fit_seeds: int = 3
-    de_popsize: int = 6
-    de_maxiter: int = 20
-    variance_replicates: int = 10
-    level_parameters: tuple[str, ...] = field(default=LEVEL_PARAMETERS)
 
 
 @dataclass
