@@ -17,7 +17,7 @@ class Budget:
     waves: int = 2
     wave_points: int = 256
     particles: int = 150
-    generations: int = 9
+    generations: int = 8
     abc_max_batches: int = 20
     best_fit_seeds: int = 3
     de_popsize: int = 6
