@@ -36,10 +36,6 @@ class PosteriorRun:
     size: int  # rows in the posterior file
 
 
-def load_posterior(path: Path | None = None) -> pd.DataFrame:
-    return _read_posterior(path or POSTERIOR)[0]
-
-
 def _read_posterior(path: Path) -> tuple[pd.DataFrame, str]:
     """The posterior sample and the sha256 of the very bytes it was read from."""
     if not path.is_file():
@@ -79,14 +75,6 @@ def posterior_run(name_or_path: str, seeds: list[int], path: Path | None = None)
             }
         )
     return PosteriorRun(result, rows, draws, path, sha256, len(sample))
-
-
-def posterior_scenarios(
-    name_or_path: str, seeds: list[int], path: Path | None = None
-) -> tuple[list[Scenario], list[int]]:
-    """One scenario per replicate seed, each with its own posterior draw; and the rows drawn."""
-    run = posterior_run(name_or_path, seeds, path)
-    return run.scenarios, run.rows
 
 
 def _lookup(tree: dict, dotted: str):

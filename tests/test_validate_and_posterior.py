@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from experiments.calibration.parameters import load_priors
-from experiments.posterior import posterior_scenarios
+from experiments.posterior import posterior_run
 
 
 @pytest.fixture(scope="module")
@@ -157,11 +157,12 @@ def test_posterior_runs_draw_their_own_parameters(tmp_path, write_toml):
     path = tmp_path / "posterior.csv"
     sample.to_csv(path, index=False)
     scenario = write_toml("[population]\nundocumented = 20000\n")
-    scenarios, draws = posterior_scenarios(str(scenario), [1, 2, 3, 4], path)
+    run = posterior_run(str(scenario), [1, 2, 3, 4], path)
+    scenarios, draws = run.scenarios, run.rows
     assert len(set(draws)) > 1
     hazards = [s.behaviour.fear_hazard for s in scenarios]
     assert hazards == [pytest.approx(sample.loc[d, "behaviour.fear_hazard"]) for d in draws]
     # The scenario file's own settings win over the draw.
     assert all(s.population.undocumented == 20000 for s in scenarios)
-    again, _ = posterior_scenarios(str(scenario), [1, 2, 3, 4], path)
+    again = posterior_run(str(scenario), [1, 2, 3, 4], path).scenarios
     assert [s.behaviour.fear_hazard for s in again] == hazards
