@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from experiments.calibration import algorithms as alg
 from experiments.calibration.parameters import overrides
 from experiments.calibration.pipeline import Calibration
 from experiments.calibration.simulate import Problem
@@ -63,6 +64,8 @@ def write_tables(problem: Problem, result: Calibration, predictive: dict, folder
 def identifiability_table(problem: Problem, result: Calibration) -> pd.DataFrame:
     """Posterior summaries; sd ratio = posterior sd / prior sd on the prior's own scale."""
     unit = problem.unit(result.posterior)
+    low, high = abc_box(problem, result)
+    box = problem.natural(np.vstack([low, high]))
     rows = []
     for i, prior in enumerate(problem.priors):
         values = result.posterior[:, i]
@@ -77,9 +80,39 @@ def identifiability_table(problem: Problem, result: Calibration) -> pd.DataFrame
                 "posterior_95%": np.quantile(values, 0.95),
                 "sd_ratio": ratio,
                 "constrained": "yes" if ratio < 0.5 else ("partly" if ratio < 0.8 else "no"),
+                "abc_box": f"[{box[0, i]:.4g}, {box[1, i]:.4g}]",
+                "box_share": high[i] - low[i],
             }
         )
     return pd.DataFrame(rows)
+
+
+def abc_box(problem: Problem, result: Calibration) -> tuple[np.ndarray, np.ndarray]:
+    """The box (unit cube) that history matching handed to the ABC-SMC as its prior."""
+    if not result.waves:
+        return np.zeros(problem.dimension), np.ones(problem.dimension)
+    return alg.next_box(result.waves[-1])
+
+
+def _history_matching_note(result: Calibration) -> list[str]:
+    """What the waves found, in words: how many points met the cutoff, and what that means."""
+    if not result.waves:
+        return []
+    found = ", ".join(
+        f"{int(w.survived.sum())} of {len(w.points)} in wave {k + 1}"
+        for k, w in enumerate(result.waves)
+    )
+    worst = " and ".join(f"{w.implausibility[w.kept].max():.1f}" for w in result.waves)
+    return [
+        "",
+        f"History matching here: points within the cutoff, {found}. As few as that",
+        "cannot outline a region: each next box was drawn around the least implausible tenth",
+        f"of the points (implausibility up to {worst}), and the ABC-SMC drew from the last box",
+        "(`abc_box`;",
+        "`box_share`: its width as a share of the prior's, on the unit scale). `sd_ratio`",
+        "compares the posterior with the whole prior, so part of what it shows as constrained",
+        "is the box's doing, which the secondary targets helped to shape.",
+    ]
 
 
 def best_fit_toml(problem: Problem, result: Calibration) -> str:
@@ -259,6 +292,7 @@ def write_report(problem: Problem, result: Calibration, predictive: dict, folder
         "differential evolution with common random numbers on the level parameters (the others",
         "at their posterior median). The secondary targets are then checks: the table below",
         "shows how far the model meets them.",
+        *_history_matching_note(result),
         "",
         "![targets](figures/targets.png)",
         "",
