@@ -115,3 +115,16 @@ def test_the_number_of_workers_does_not_change_the_result(synthetic, tmp_path):
         parallel = calibrate(problem, tiny, tmp_path / "two", executor, progress=False)
     np.testing.assert_array_equal(serial.posterior, parallel.posterior)
     np.testing.assert_array_equal(serial.best_fit, parallel.best_fit)
+
+
+def test_the_resume_key_ignores_source_texts_but_not_numbers(tmp_path):
+    """Editing a data table's source column changes no number: the state stays resumable."""
+    from experiments.calibration.pipeline import StateFolder
+
+    config = {"targets": [{"quantity": "total", "value": 541210, "source": "facts.md §1"}]}
+    StateFolder(tmp_path, config, force=False)
+    config["targets"][0]["source"] = "facts.md §1 (Pakistan Today, 2 Jan 2024)"
+    StateFolder(tmp_path, config, force=False)  # the same calibration
+    config["targets"][0]["value"] = 541211
+    with pytest.raises(ScenarioError, match="different calibration"):
+        StateFolder(tmp_path, config, force=False)

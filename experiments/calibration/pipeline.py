@@ -35,6 +35,7 @@ class Calibration:
     best_fit: np.ndarray  # natural units
     best_fit_outputs: np.ndarray  # CRN mean of the targets at the best fit
     simulator_var: np.ndarray
+    box: tuple[np.ndarray, np.ndarray]  # unit cube: history matching's last box, the ABC prior
 
 
 class StateFolder:
@@ -43,7 +44,8 @@ class StateFolder:
     def __init__(self, folder: Path, config: dict, force: bool) -> None:
         self.folder = folder / "state"
         self.folder.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode())
+        key = json.dumps(_without_prose(config), sort_keys=True, default=str)
+        digest = hashlib.sha256(key.encode())
         stamp = self.folder / "config.json"
         if stamp.exists():
             previous = json.loads(stamp.read_text(encoding="utf-8"))
@@ -67,6 +69,19 @@ class StateFolder:
         value = compute()
         write_atomic(path, pickle.dumps(value))
         return value
+
+
+# Documentation in the data tables: editing it changes no number, so no calibration.
+PROSE_FIELDS = ("source", "counts")
+
+
+def _without_prose(node):
+    """The configuration without its source texts (the resume key)."""
+    if isinstance(node, dict):
+        return {k: _without_prose(v) for k, v in node.items() if k not in PROSE_FIELDS}
+    if isinstance(node, list):
+        return [_without_prose(v) for v in node]
+    return node
 
 
 def calibrate(
@@ -178,7 +193,9 @@ def calibrate(
     # not hang on which particle happened to land nearest the data (scenario answers did).
     start = problem.natural(np.median(sample, axis=0)[None, :])[0]
     best = state.load_or("best_fit", lambda: _best_fit(problem, budget, start, executor, progress))
-    return Calibration(screening, waves, generations, posterior, best[0], best[1], simulator_var)
+    return Calibration(
+        screening, waves, generations, posterior, best[0], best[1], simulator_var, (low, high)
+    )
 
 
 def _standardised(outputs, fitted, observed, sd) -> np.ndarray:

@@ -11,7 +11,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.calibration import algorithms as alg
 from experiments.calibration.parameters import overrides
 from experiments.calibration.pipeline import Calibration
 from experiments.calibration.simulate import Problem
@@ -64,7 +63,7 @@ def write_tables(problem: Problem, result: Calibration, predictive: dict, folder
 def identifiability_table(problem: Problem, result: Calibration) -> pd.DataFrame:
     """Posterior summaries; sd ratio = posterior sd / prior sd on the prior's own scale."""
     unit = problem.unit(result.posterior)
-    low, high = abc_box(problem, result)
+    low, high = result.box
     box = problem.natural(np.vstack([low, high]))
     rows = []
     for i, prior in enumerate(problem.priors):
@@ -85,13 +84,6 @@ def identifiability_table(problem: Problem, result: Calibration) -> pd.DataFrame
             }
         )
     return pd.DataFrame(rows)
-
-
-def abc_box(problem: Problem, result: Calibration) -> tuple[np.ndarray, np.ndarray]:
-    """The box (unit cube) that history matching handed to the ABC-SMC as its prior."""
-    if not result.waves:
-        return np.zeros(problem.dimension), np.ones(problem.dimension)
-    return alg.next_box(result.waves[-1])
 
 
 def _history_matching_note(result: Calibration) -> list[str]:
