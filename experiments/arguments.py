@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+DEFAULT_SEED = 1  # root seed (entropy) of ifrp run and calibrate, and of a sweep naming none
+
 
 def integer_in(low: int, high: int | None = None) -> Callable[[str], int]:
     """An argparse type: a whole number from `low` (to `high`), else a message with the range."""

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from experiments.arguments import add_output_options, integer_in
+from experiments.arguments import DEFAULT_SEED, add_output_options, integer_in
 from experiments.calibration.budget import Budget
 from experiments.calibration.parameters import DEFAULT_PRIORS
 from experiments.calibration.targets import DEFAULT_TARGETS
@@ -81,7 +81,12 @@ def add_run(commands: argparse._SubParsersAction) -> None:
         help="run the baseline and every scenario of experiments/scenarios/ and compare them",
     )
     run.add_argument("--replicates", type=COUNT, default=10, help="replicates (default: 10)")
-    run.add_argument("--seed", type=SEED, default=1, help="root seed (entropy; default: 1)")
+    run.add_argument(
+        "--seed",
+        type=SEED,
+        default=DEFAULT_SEED,
+        help=f"root seed (entropy; default: {DEFAULT_SEED})",
+    )
     add_output_options(run)
     run.add_argument(
         "--posterior",
@@ -105,7 +110,9 @@ def add_calibrate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("results") / "calibration", help="output folder"
     )
-    parser.add_argument("--seed", type=integer_in(0), default=1, help="root seed (default: 1)")
+    parser.add_argument(
+        "--seed", type=SEED, default=DEFAULT_SEED, help=f"root seed (default: {DEFAULT_SEED})"
+    )
     parser.add_argument(
         "--workers", type=integer_in(1), help="local processes (default: all cores)"
     )

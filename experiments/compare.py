@@ -252,11 +252,9 @@ def calibration_notes(runs: list[RunFolder]) -> list[str]:
 def _calibration(manifest: dict) -> str | None:
     """How a run's calibrated parameters were set, and from which file content (the first 12
     digits of its sha256): `best fit (sha256 0123456789ab)`, `posterior draws (sha256 ...)`,
-    `hand-set defaults ...`; None if the manifest does not say, or names no file hash."""
+    `hand-set defaults ...` (no file); None if the manifest does not say."""
     entry = manifest.get("calibration")
     if not isinstance(entry, dict) or not entry.get("parameters"):
         return None
-    if entry.get("file") is None and "defaults" in str(entry["parameters"]):
-        return str(entry["parameters"])
     sha256 = entry.get("sha256")
-    return f"{entry['parameters']} (sha256 {sha256[:12]})" if sha256 else None
+    return f"{entry['parameters']} (sha256 {sha256[:12]})" if sha256 else str(entry["parameters"])

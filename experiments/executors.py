@@ -67,11 +67,11 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Execut
         return
     workers = workers or available_cores()
     if workers == 1:
-        yield Execution(InlineExecutor(), 1, "in-process (1 worker)")
+        yield Execution(InlineExecutor(), 1, "in this process (1 worker)")
         return
     pool, method = process_pool(workers)
     try:
-        yield Execution(pool, 2 * workers, f"local processes ({workers} workers, {method})")
+        yield Execution(pool, 2 * workers, f"on local processes ({workers} workers, {method})")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -134,7 +134,7 @@ def _dask(address: str) -> Iterator[Execution]:
         client.register_plugin(HeapTuning(), name="ifrp-heap-tuning")
         # pure=False: two tasks with equal arguments are still two tasks.
         executor = client.get_executor(pure=False)
-        yield Execution(executor, 2 * threads, f"dask cluster {address} ({threads} threads)")
+        yield Execution(executor, 2 * threads, f"on Dask cluster {address} ({threads} threads)")
         executor.shutdown(wait=False)
     finally:
         client.close()

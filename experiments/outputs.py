@@ -42,13 +42,8 @@ def is_result_folder(folder: Path) -> bool:
 
 
 def _written_by_ifrp(folder: Path) -> bool:
-    # Every result folder holds ifrp's manifest (a sweep writes it before its first run; its
-    # chunk files would still mark it if the manifest were lost).
-    if not folder.is_dir():
-        return False
-    return _is_ifrp_manifest(folder / "manifest.json") or any(
-        (folder / "chunks").glob("runs-*.json")
-    )
+    # Every result folder holds ifrp's manifest (a sweep writes it before its first run).
+    return folder.is_dir() and _is_ifrp_manifest(folder / "manifest.json")
 
 
 def _is_ifrp_manifest(path: Path) -> bool:

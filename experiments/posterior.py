@@ -19,6 +19,7 @@ import pandas as pd
 
 from experiments import scenarios
 from experiments.calibration.parameters import load_priors, overrides
+from experiments.sweep_file import lookup
 from model.scenario import Scenario, ScenarioError, default_scenario
 
 POSTERIOR = Path(__file__).resolve().parent.parent / "results" / "calibration" / "posterior.csv"
@@ -71,15 +72,7 @@ def posterior_run(name_or_path: str, seeds: list[int], path: Path | None = None)
                 "seed": seed,
                 "row": row,
                 "drawn": {name: float(value) for name, value in zip(names, values, strict=True)},
-                "parameters": {key: _lookup(scenario.tree, key) for key in drawn},
+                "parameters": {key: lookup(scenario.tree, key) for key in drawn},
             }
         )
     return PosteriorRun(result, rows, draws, path, sha256, len(sample))
-
-
-def _lookup(tree: dict, dotted: str):
-    """A value of a scenario's parameter tree by its dotted key (`routes.kp.torkham.share`)."""
-    node = tree
-    for part in dotted.split("."):
-        node = node[part]
-    return node

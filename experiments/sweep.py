@@ -31,7 +31,7 @@ from experiments.chunks import (
     write_chunk,
 )
 from experiments.designs import design_points, point_overrides
-from experiments.executors import Execution, InlineExecutor, open_executor
+from experiments.executors import Execution, open_executor
 from experiments.manifest import build_manifest, git_state, now
 from experiments.outputs import check_destination, write_atomic
 from experiments.runner import replicate_seeds
@@ -296,14 +296,9 @@ def _start_message(
     plan: SweepPlan, out: Path, execution: Execution, done: int, tasks: list[list[Run]]
 ) -> str:
     sweep = plan.sweep
-    where = (
-        "in this process (1 worker)"
-        if isinstance(execution.executor, InlineExecutor)
-        else f"on {execution.description}"
-    )
     lines = [
         f"sweep {sweep.name}: {sweep.design} design, {_count(len(plan.points), 'point')} x "
-        f"{_count(sweep.replicates, 'replicate')}, {where}"
+        f"{_count(sweep.replicates, 'replicate')}, {execution.description}"
     ]
     pending = sum(len(task) for task in tasks)
     if not pending:

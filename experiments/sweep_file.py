@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from experiments import scenarios
+from experiments.arguments import DEFAULT_SEED
 from model.scenario import Scenario, ScenarioError
 
 DESIGNS = ("grid", "lhs", "sobol", "sobol_indices")
-DEFAULT_ENTROPY = 1  # the root seed when the file names none, as `ifrp run --seed`
 TOP_KEYS = (
     "name",
     "base",
@@ -118,7 +118,7 @@ def load_sweep(path: str | Path, require_design: str | None = None) -> SweepDefi
     replicates = _integer(raw, "replicates", 1, 100_000, file)
     # As `ifrp run --seed`: 1 when left out. resolved() holds the value, so an omitted entropy
     # and `entropy = 1` give the same definition hash (one can resume the other).
-    entropy = _integer(raw, "entropy", 0, 2**63 - 1, file, default=DEFAULT_ENTROPY)
+    entropy = _integer(raw, "entropy", 0, 2**63 - 1, file, default=DEFAULT_SEED)
     name = _text(raw.get("name", path.stem), file, "name")
     base_name = _text(raw.get("base", "baseline"), file, "base")
     overrides = _table(raw.get("overrides", {}), file, "overrides")

@@ -17,7 +17,6 @@ and kind whose observed values are all 0 is refused.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import matplotlib
@@ -27,6 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from experiments.compare import read_run
 from experiments.manifest import file_entry, now, provenance
 from experiments.outputs import check_destination, write_folder, write_json
 from model.schema import ScenarioError
@@ -40,7 +40,8 @@ def command_validate(args: argparse.Namespace) -> int:
     check_destination(out, args.force)
     file = str(args.observed)
     observed = read_observed(args.observed)
-    simulated = simulated_series(args.run_dir, observed, file)
+    run = read_run(args.run_dir)
+    simulated = simulated_series(run.daily, run.manifest, observed, file)
     scores = score(observed, simulated, file)
 
     def write(folder: Path) -> None:
@@ -48,11 +49,11 @@ def command_validate(args: argparse.Namespace) -> int:
         compared = observed.assign(simulated=simulated)
         compared.to_csv(folder / "compared.csv", index=False)
         plot(compared, folder / "validation.png")
-        write_json(folder / "manifest.json", _manifest(args, started))
+        write_json(folder / "manifest.json", _manifest(args, run.manifest, started))
 
     write_folder(out, write, force=args.force)
     print(scores.to_string(index=False))
-    zeros = int((observed["value"] == 0).sum())
+    zeros = int(scores.loc[scores["series"] == "all", "zero_observed"].iloc[0])
     if zeros:
         print(
             f"note: {zeros} observed value(s) of 0 left out of the averaged relative difference"
@@ -62,9 +63,8 @@ def command_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _manifest(args: argparse.Namespace, started: str) -> dict:
+def _manifest(args: argparse.Namespace, run_manifest: dict, started: str) -> dict:
     made = provenance(started)
-    run_manifest = json.loads((args.run_dir / "manifest.json").read_text(encoding="utf-8"))
     return {
         "command": made.pop("command"),
         "kind": "validation",
@@ -115,15 +115,10 @@ def read_observed(path: Path) -> pd.DataFrame:
     return frame[columns]
 
 
-def simulated_series(run_dir: Path, observed: pd.DataFrame, file: str) -> np.ndarray:
+def simulated_series(
+    daily: pd.DataFrame, manifest: dict, observed: pd.DataFrame, file: str
+) -> np.ndarray:
     """The run's median (over replicates) for each observed row (`file`: its name, for errors)."""
-    try:
-        daily = pd.read_csv(run_dir / "daily.csv")
-        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ScenarioError(
-            str(run_dir), "RUN_DIR", f"not a run folder: {error}", "a folder from ifrp run"
-        ) from None
     count_start = manifest["count_start"]
     known = {"total", *daily["route"].unique(), *daily["checkpoint"].unique()}
     values = np.empty(len(observed))

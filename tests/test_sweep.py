@@ -195,7 +195,7 @@ def test_a_dask_cluster_gives_identical_tables(files, reference, tmp_path, no_fi
             assert status == 0
             assert table(out) == table(reference / name), name
             manifest = json.loads(table(out, "manifest.json"))
-            assert manifest["executor"].startswith("dask cluster")
+            assert manifest["executor"].startswith("on Dask cluster")
         with distributed.Client(cluster) as client:
             plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))
         assert all("ifrp-heap-tuning" in names for names in plugins.values()), plugins
@@ -337,7 +337,7 @@ def test_entropy_defaults_to_1_as_ifrp_run_and_resumes_a_sweep_that_sets_1(tmp_p
     manifest = json.loads(table(out, "manifest.json"))
     assert manifest["entropy"] == 1 and manifest["sweep"]["entropy"] == 1
     assert manifest["seeds"] == replicate_seeds(1, 1)
-    assert manifest["executor"] == "in-process (1 worker)"
+    assert manifest["executor"] == "in this process (1 worker)"
 
     # The explicit file is the same sweep: it resumes the folder, with nothing left to run.
     assert main(["sweep", str(explicit), "--workers", "1", "--out", str(out)]) == 0

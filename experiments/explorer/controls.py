@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from functools import cache, lru_cache
 
 from experiments import scenarios
+from experiments.arguments import DEFAULT_SEED
 from model.scenario import Closure, Phase, Scenario
 from model.schema import ScenarioError
 
@@ -55,7 +56,7 @@ class Controls:
     acc: CardHolders
     por: CardHolders
     replicates: int = 1
-    seed: int = 1
+    seed: int = DEFAULT_SEED
     # Whether moving the deadline moves enforcement to the next day (the page's checkbox; on
     # when the starting scenario has it so).
     enforcement_follows: bool = True
@@ -85,7 +86,7 @@ def calibrated() -> Scenario:
     return scenarios.calibrated_base()
 
 
-def controls_for(name: str, replicates: int = 1, seed: int = 1) -> Controls:
+def controls_for(name: str, replicates: int = 1, seed: int = DEFAULT_SEED) -> Controls:
     """The controls as the library scenario `name` sets them."""
     start = library(name)
     base = calibrated()
