@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from benchmarks import figure, plain, replicate, scaling, sweep
-from experiments.outputs import write_json
+from experiments.core.outputs import write_json
 
 STEPS = ("replicate", "scaling", "plain_mesa", "sweep")
 

@@ -1,7 +1,7 @@
 """Sweep throughput: full-scale replicates per minute with 1 and 2 worker processes and Dask.
 
-The same replicates (seeds from `experiments.runner.replicate_seeds`) run in chunks, one chunk
-per task so that each task lasts a few seconds, through `concurrent.futures` executors: a
+The same replicates (seeds from `experiments.core.replicates.replicate_seeds`) run in chunks,
+one chunk per task so that each task lasts a few seconds, through `concurrent.futures` executors: a
 `ProcessPoolExecutor` with 1 and with 2 workers, and a Dask `LocalCluster` (2 workers, 1 thread
 each) through `Client.get_executor()`, with and without Dask's default malloc trimming in its
 workers (see `with_dask`). Start-up (spawning workers, importing the model) is
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from benchmarks.machine import machine
-from experiments.runner import replicate_seeds
+from experiments.core.replicates import replicate_seeds
 from model.ledger import Ledger
 from model.model import RepatriationModel
 from model.scenario import default_scenario
@@ -85,13 +85,13 @@ def with_dask(chunks: list[list[int]], trim_memory: bool = False) -> dict:
 
     Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers by default, to hand freed
     memory back to the system; this model then runs 1.4-1.9 times slower (see
-    `experiments.executors.relax_malloc_trimming`). `trim_memory=False` measures the cluster as
-    `ifrp sweep --scheduler` uses it, with the `HeapTuning` worker plugin registered;
+    `experiments.core.dask_cluster.relax_malloc_trimming`). `trim_memory=False` measures the
+    cluster as `ifrp sweep --scheduler` uses it, with the `HeapTuning` worker plugin registered;
     `trim_memory=True` measures Dask's default.
     """
     from distributed import Client, LocalCluster
 
-    from experiments.heap_tuning import HeapTuning
+    from experiments.core.dask_cluster import HeapTuning
 
     started = time.perf_counter()
     with (

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from experiments.arguments import DEFAULT_SEED, add_output_options, integer_in
 from experiments.calibration.budget import Budget
 from experiments.calibration.parameters import DEFAULT_PRIORS
-from experiments.calibration.targets import DEFAULT_TARGETS
+from experiments.core.arguments import DEFAULT_SEED, add_output_options, integer_in
 from experiments.explorer.server import DEFAULT_HOST, DEFAULT_PORT
+from experiments.observed.targets import DEFAULT_TARGETS
 from model.schema import ScenarioError
 
 COUNT = integer_in(1)
@@ -94,7 +94,7 @@ def add_run(commands: argparse._SubParsersAction) -> None:
         help="draw each replicate's calibrated parameters from results/calibration/posterior.csv "
         "(the manifest's posterior_draws records the values each replicate used)",
     )
-    run.set_defaults(func=handler("experiments.run_command:command_run"))
+    run.set_defaults(func=handler("experiments.run.command:command_run"))
 
 
 def add_calibrate(commands: argparse._SubParsersAction) -> None:
@@ -143,7 +143,7 @@ def add_validate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("run_dir", type=Path, help="a folder written by `ifrp run`")
     parser.add_argument("--observed", type=Path, required=True, help="observed series CSV")
     add_output_options(parser, "where to write (default: RUN_DIR/validation)", quiet_help=None)
-    parser.set_defaults(func=handler("experiments.validate:command_validate"))
+    parser.set_defaults(func=handler("experiments.compare.validate:command_validate"))
 
 
 def add_sweeps(commands: argparse._SubParsersAction) -> None:
@@ -156,7 +156,7 @@ def add_sweeps(commands: argparse._SubParsersAction) -> None:
         "results/sweeps/NAME. Re-running the same command resumes an interrupted sweep.",
     )
     _sweep_options(sweep)
-    sweep.set_defaults(func=handler("experiments.sweep_command:command_sweep"))
+    sweep.set_defaults(func=handler("experiments.sweep.command:command_sweep"))
     sensitivity = commands.add_parser(
         "sensitivity",
         help="first- and total-order Sobol' indices of the headline outputs",
@@ -164,7 +164,7 @@ def add_sweeps(commands: argparse._SubParsersAction) -> None:
         "no design): also writes sensitivity.csv and figures/sobol_indices.png.",
     )
     _sweep_options(sensitivity)
-    sensitivity.set_defaults(func=handler("experiments.sweep_command:command_sensitivity"))
+    sensitivity.set_defaults(func=handler("experiments.sweep.command:command_sensitivity"))
 
 
 def _sweep_options(parser: argparse.ArgumentParser) -> None:
@@ -195,7 +195,7 @@ def add_compare(commands: argparse._SubParsersAction) -> None:
     add_output_options(
         parser, quiet_help="no summary: only the folder written (and any warnings) is printed"
     )
-    parser.set_defaults(func=handler("experiments.compare_command:command_compare"))
+    parser.set_defaults(func=handler("experiments.compare.command:command_compare"))
 
 
 def add_explore(commands: argparse._SubParsersAction) -> None:
@@ -211,4 +211,4 @@ def add_explore(commands: argparse._SubParsersAction) -> None:
     explore.add_argument(
         "--port", type=integer_in(1, 65535), default=DEFAULT_PORT, help=f"default: {DEFAULT_PORT}"
     )
-    explore.set_defaults(func=handler("experiments.explore_command:command_explore"))
+    explore.set_defaults(func=handler("experiments.explorer.command:command_explore"))

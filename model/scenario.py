@@ -186,6 +186,18 @@ class Scenario:
         """
         return np.array([spec.route for spec in self.checkpoints])
 
+    def value(self, name: str) -> Any:
+        """The value of a dotted parameter name, e.g. "enforcement.arrest_hazard" (KeyError if
+        the name is not a single value: unknown, or a whole table)."""
+        node: Any = self.tree
+        for part in name.split("."):
+            if not isinstance(node, dict):
+                raise KeyError(name)
+            node = node[part]
+        if isinstance(node, dict | list):
+            raise KeyError(name)
+        return node
+
     def with_overrides(self, overrides: dict, source: str = "overrides") -> Scenario:
         """A new scenario with `overrides` applied (nested, or with dotted keys)."""
         tree = merge_overrides(self.tree, expand_dotted(overrides), source)

@@ -54,7 +54,7 @@ def no_run_figures(monkeypatch):
 
     Drawing is most of a small run's time; a run's own figures are test_cli_run's.
     """
-    monkeypatch.setattr("experiments.figures.draw_all", lambda *args: [])
+    monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
 
 
 @pytest.fixture(scope="module")

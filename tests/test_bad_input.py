@@ -379,7 +379,7 @@ def test_province_without_routes_is_refused(write_toml):
     assert "allowed" in str(error.value)
 
 
-TARGETS = Path(__file__).resolve().parent.parent / "experiments" / "targets.csv"
+TARGETS = Path(__file__).resolve().parent.parent / "experiments" / "observed" / "targets.csv"
 
 
 def _targets_with(change) -> str:
@@ -419,7 +419,7 @@ def test_bad_targets_file_exits_2_naming_file_field_and_allowed(change, field, t
 
 
 def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary(tmp_path):
-    from experiments.outputs import write_atomic
+    from experiments.core.outputs import write_atomic
 
     target = tmp_path / "manifest.json"
     write_atomic(target, "old\n")
@@ -451,7 +451,7 @@ values = [0.001]
 @pytest.fixture
 def small_sweep(write_toml, monkeypatch):
     """A one-run sweep file; its figures are not drawn (test_sweep draws them)."""
-    monkeypatch.setattr("experiments.sweep.sweep_figures.draw_all", lambda *args: [])
+    monkeypatch.setattr("experiments.sweep.execution.sweep_figures.draw_all", lambda *args: [])
     return write_toml(SMALL_SWEEP, "small_sweep.toml")
 
 
@@ -500,9 +500,9 @@ def test_force_replaces_an_earlier_result_folder(
 def test_force_replaces_the_folder_of_several_runs(small_toml, tmp_path, ifrp, monkeypatch):
     """`ifrp run A B` writes no manifest in OUT itself, only in OUT/A, OUT/B and OUT/comparison:
     `make scenarios` (`ifrp run --all --out results/scenarios --force`) must still re-run."""
-    monkeypatch.setattr("experiments.figures.draw_all", lambda *args: [])
+    monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
     for figure in ("cumulative", "differences"):
-        monkeypatch.setattr(f"experiments.compare_figures.{figure}", lambda *args: None)
+        monkeypatch.setattr(f"experiments.compare.figures.{figure}", lambda *args: None)
     out = tmp_path / "several"
     for _ in range(2):
         status, _, err = ifrp(

@@ -12,7 +12,7 @@ import pytest
 from experiments.calibration.parameters import load_priors
 from experiments.calibration.pipeline import Budget, calibrate
 from experiments.calibration.simulate import Problem, simulate_many
-from experiments.calibration.targets import calibration_scenario, load_targets
+from experiments.observed.targets import calibration_scenario, load_targets
 from model.scenario import ScenarioError, default_scenario
 
 PERSONS = 40_000

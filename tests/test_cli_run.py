@@ -187,7 +187,7 @@ def test_posterior_manifest_records_the_parameters_each_replicate_used(
     import hashlib
 
     path, sample = _posterior_file(tmp_path)
-    monkeypatch.setattr("experiments.posterior.POSTERIOR", path)
+    monkeypatch.setattr("experiments.run.posterior.POSTERIOR", path)
     # A relative override multiplies each replicate's own drawn value, not the best fit's.
     scenario = write_toml(
         "[population]\nundocumented = 10000\n[enforcement]\narrest_hazard = { times = 2.0 }\n"
@@ -228,8 +228,8 @@ def test_manifest_identifies_the_best_fit_applied(tmp_path, write_toml, ifrp, mo
     import hashlib
 
     best_fit = write_toml("[behaviour]\nfear_hazard = 0.03\n", "best_fit.toml")
-    monkeypatch.setattr("experiments.scenarios.CALIBRATED", best_fit)
-    monkeypatch.setattr("experiments.figures.draw_all", lambda *args: [])
+    monkeypatch.setattr("experiments.core.library.CALIBRATED", best_fit)
+    monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
     scenario = write_toml("[population]\nundocumented = 10000\n", "small.toml")
     out = tmp_path / "out"
     status, stdout, err = ifrp("run", scenario, "--replicates", "1", "--out", out)

@@ -26,7 +26,7 @@ def folders(tmp_path_factory):
     made = {}
     runs = (("base", "small", 4), ("later", "later", 4), ("other", "small", 5))
     with pytest.MonkeyPatch.context() as patch:  # a run's own figures are test_cli_run's
-        patch.setattr("experiments.figures.draw_all", lambda *args: [])
+        patch.setattr("experiments.run.figures.draw_all", lambda *args: [])
         for label, scenario, seed in runs:
             made[label] = root / label
             args = ["run", str(root / f"{scenario}.toml"), "--replicates", "3", "--seed", str(seed)]
@@ -110,7 +110,7 @@ def test_cumulative_departures_end_at_the_summary_totals(comparison, folders):
 
 
 def test_run_several_scenarios_then_compare(tmp_path, ifrp, write_toml, monkeypatch):
-    monkeypatch.setattr("experiments.figures.draw_all", lambda *args: [])
+    monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
     small = write_toml(SMALL, "small.toml")
     later = write_toml(LATER, "later.toml")
     out = tmp_path / "both"
@@ -153,10 +153,10 @@ def calibrated(tmp_path_factory):
     runs = (("a", "fit_a", []), ("a2", "fit_a", []), ("b", "fit_b", []))
     runs += (("posterior", "fit_a", ["--posterior"]),)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("experiments.figures.draw_all", lambda *args: [])
-        patch.setattr("experiments.posterior.POSTERIOR", root / "posterior.csv")
+        patch.setattr("experiments.run.figures.draw_all", lambda *args: [])
+        patch.setattr("experiments.run.posterior.POSTERIOR", root / "posterior.csv")
         for label, fit, extra in runs:
-            patch.setattr("experiments.scenarios.CALIBRATED", root / f"{fit}.toml")
+            patch.setattr("experiments.core.library.CALIBRATED", root / f"{fit}.toml")
             made[label] = root / label
             args = ["run", str(root / "small.toml"), "--replicates", "1", "--seed", "2", *extra]
             assert main([*args, "--out", str(made[label]), "--quiet"]) == 0
@@ -215,7 +215,7 @@ def test_compare_help_shows_percent_signs_once(capsys):
 def test_a_scenario_named_comparison_does_not_take_the_comparison_folder(
     tmp_path, ifrp, write_toml, monkeypatch
 ):
-    monkeypatch.setattr("experiments.figures.draw_all", lambda *args: [])
+    monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
     small = write_toml(SMALL, "small.toml")
     clash = write_toml(LATER, "comparison.toml")
     out = tmp_path / "coll"
@@ -229,7 +229,7 @@ def test_a_scenario_named_comparison_does_not_take_the_comparison_folder(
 
 
 def test_run_folder_labels_avoid_repeats_and_the_comparison_folder():
-    from experiments.compare_command import _labels
+    from experiments.run.many import _labels
 
     names = ["comparison.toml", "a/x.toml", "x", "comparison", "x"]
     assert _labels(names) == ["comparison-1", "x", "x-2", "comparison-3", "x-4"]

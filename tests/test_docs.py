@@ -280,8 +280,8 @@ def test_path_checks_can_fail() -> None:
         resolve("model.rules.no_such_rule")
     with pytest.raises(ModuleNotFoundError):
         resolve("no_such_package.module")
-    assert not defined_in_source("experiments.tables.no_such_table")
-    assert defined_in_source("experiments.tables.summary_table")
+    assert not defined_in_source("experiments.core.tables.no_such_table")
+    assert defined_in_source("experiments.core.tables.summary_table")
 
 
 # --- (d) every process is named in the ODD ---------------------------------------------------

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import scenarios
 from experiments.cli import main as ifrp
+from experiments.core import library as scenarios
+from experiments.core.scenario_file import scenario_toml
 from experiments.explorer import controls as ctl
 from experiments.explorer.outcome import HEADLINE, differences, results_archive, simulate
-from experiments.scenario_file import scenario_toml
 from model.population import State
 from model.scenario import load_scenario
 from model.schema import ScenarioError

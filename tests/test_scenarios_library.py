@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import scenarios
-from experiments.compare_command import library
-from experiments.runner import run_replicate
-from experiments.tables import summary_table
+from experiments.core import library as scenarios
+from experiments.core.replicates import run_replicate
+from experiments.core.tables import summary_table
+from experiments.run.many import library
 from model.schema import STATUSES
 
 SMALL = {"population.undocumented": 10_000}
@@ -172,7 +172,7 @@ def test_balochistan_factor_is_the_weighted_mean_of_the_others():
 
 def test_run_all_compares_every_scenario_with_the_baseline(tmp_path, monkeypatch, ifrp):
     monkeypatch.setattr(scenarios, "resolve", _small_resolve(scenarios.resolve))
-    monkeypatch.setattr("experiments.figures.draw_all", lambda *args: [])
+    monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
     out = tmp_path / "all"
     status, stdout, err = ifrp("run", "--all", "--replicates", "2", "--out", out, "--quiet")
     assert status == 0, err

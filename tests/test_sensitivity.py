@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.designs import design_points, saltelli_matrices
-from experiments.sensitivity import (
+from experiments.sweep.definition import load_sweep
+from experiments.sweep.designs import design_points, saltelli_matrices
+from experiments.sweep.plan import plan_sweep
+from experiments.sweep.sensitivity import (
     MAX_INTERVAL_WIDTH,
     MIN_BASE_POINTS,
     sobol_precision,
     sobol_table,
 )
-from experiments.sweep import plan_sweep
-from experiments.sweep_file import load_sweep
 
 SWEEP = """\
     # Does Torkham's capacity matter at a small population? (It never binds: it should not.)

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import chunks
-from experiments.designs import design_points, grid_levels, value_from_unit
-from experiments.runner import replicate_seeds
-from experiments.sweep_file import load_sweep
+from experiments.core.replicates import replicate_seeds
+from experiments.sweep import chunks
+from experiments.sweep.definition import load_sweep
+from experiments.sweep.designs import design_points, grid_levels, value_from_unit
 
 ROUTES = ["khyber_pakhtunkhwa", "balochistan", "other"]
 HEAD = """
@@ -94,7 +94,7 @@ def reference(files, tmp_path_factory):
 @pytest.fixture
 def no_figures(monkeypatch):
     """Tests of the tables only skip drawing (the reference sweeps draw every figure)."""
-    monkeypatch.setattr("experiments.sweep.sweep_figures.draw_all", lambda *args: [])
+    monkeypatch.setattr("experiments.sweep.execution.sweep_figures.draw_all", lambda *args: [])
 
 
 def table(folder: Path, name: str = "runs.csv") -> str:
@@ -149,8 +149,8 @@ def test_folder_holds_manifest_and_figures(reference):
 
 def test_a_run_in_a_sweep_equals_a_plain_run(reference, files):
     """The sweep machinery adds nothing: point 0, replicate 1 is `ifrp run`'s replicate 1."""
-    from experiments.runner import run_replicate
-    from experiments.tables import summary_table
+    from experiments.core.replicates import run_replicate
+    from experiments.core.tables import summary_table
 
     runs = pd.read_csv(reference / "grid" / "runs.csv", dtype={"seed": "uint64"})
     scenario = load_sweep(files["grid"]).base_scenario.with_overrides(
@@ -234,7 +234,7 @@ def test_interrupt_exits_130_and_keeps_finished_chunks(files, tmp_path, monkeypa
             raise KeyboardInterrupt
         return original(runs)
 
-    monkeypatch.setattr("experiments.sweep.run_chunk", interrupted_after_two)
+    monkeypatch.setattr("experiments.sweep.execution.run_chunk", interrupted_after_two)
     out = tmp_path / "interrupted"
     args = ["sweep", str(files["grid"]), "--workers", "1", "--chunk-runs", "2", "--out", str(out)]
     assert main([*args, "--quiet"]) == 130
@@ -316,7 +316,7 @@ values = [0.001]
 
 def test_entropy_defaults_to_1_as_ifrp_run_and_resumes_a_sweep_that_sets_1(tmp_path, capsys):
     from experiments.cli import main
-    from experiments.sweep import plan_sweep
+    from experiments.sweep.plan import plan_sweep
 
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     omitted, explicit = tmp_path / "a" / "one.toml", tmp_path / "b" / "one.toml"  # one name
@@ -372,8 +372,8 @@ def test_date_labels_of_the_response_figure_do_not_overlap(monkeypatch):
     """Four deadlines two weeks apart on a panel 4.6 inches wide: ISO dates ran into each other."""
     from matplotlib.transforms import Bbox
 
-    from experiments import sweep_figures
-    from experiments.sweep_file import Factor
+    from experiments.sweep import figures as sweep_figures
+    from experiments.sweep.definition import Factor
 
     drawn = []
     monkeypatch.setattr(sweep_figures, "save", lambda fig, path: drawn.append(fig))
@@ -484,7 +484,7 @@ def test_a_bad_point_is_caught_before_anything_runs(tmp_path, capsys):
 
 
 def test_the_readme_and_example_sweeps_are_valid(tmp_path):
-    from experiments.sweep import plan_sweep
+    from experiments.sweep.plan import plan_sweep
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     example = readme.split("## Sweeps and sensitivity", 1)[1].split("```toml\n", 1)[1]
@@ -526,7 +526,7 @@ def test_whole_numbers_and_days_are_drawn_uniformly(files):
 
 
 def test_chunk_size_aims_at_tens_of_seconds_and_keeps_workers_busy(files):
-    from experiments.sweep import plan_sweep
+    from experiments.sweep.plan import plan_sweep
 
     runs = plan_sweep(load_sweep(files["grid"])).runs()
     assert chunks.chunk_size(runs, slots=2) == 3  # 12 quick runs: 2 tasks per slot

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from experiments.calibration.parameters import load_priors
-from experiments.posterior import posterior_run
+from experiments.run.posterior import posterior_run
 
 
 @pytest.fixture(scope="module")

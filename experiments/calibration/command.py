@@ -14,10 +14,10 @@ from experiments.calibration.parameters import load_priors
 from experiments.calibration.pipeline import calibrate
 from experiments.calibration.report import draw_figures, write_report, write_tables
 from experiments.calibration.simulate import Problem, simulate_many
-from experiments.calibration.targets import calibration_scenario, load_targets
-from experiments.executors import open_executor
-from experiments.manifest import build_manifest, now
-from experiments.outputs import write_json
+from experiments.core.executors import open_executor
+from experiments.core.manifest import build_manifest, now
+from experiments.core.outputs import write_json
+from experiments.observed.targets import calibration_scenario, load_targets
 from model.scenario import default_scenario, load_scenario
 
 BEST_FIT_REPLICATES = 20

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from experiments.calibration import algorithms as alg
 from experiments.calibration.budget import Budget
 from experiments.calibration.simulate import Problem, simulate_many
-from experiments.outputs import write_atomic
+from experiments.core.outputs import write_atomic
 from model.schema import ScenarioError
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 from experiments.calibration.parameters import overrides
 from experiments.calibration.pipeline import Calibration
 from experiments.calibration.simulate import Problem
-from experiments.calibration.targets import Target
-from experiments.scenario_file import overrides_toml
+from experiments.core.scenario_file import overrides_toml
+from experiments.observed.targets import Target
 from model.scenario import expand_dotted
 
 UNIT_PRIOR_SD = 1 / np.sqrt(12)

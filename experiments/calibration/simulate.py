@@ -13,9 +13,9 @@ import numpy as np
 from tqdm import tqdm
 
 from experiments.calibration.parameters import Prior, overrides
-from experiments.calibration.targets import Target, observe
-from experiments.executors import InlineExecutor
-from experiments.runner import run_seed
+from experiments.core.executors import InlineExecutor
+from experiments.core.replicates import run_seed
+from experiments.observed.targets import Target, observe
 from model.model import RepatriationModel
 from model.scenario import Scenario
 

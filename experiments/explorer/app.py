@@ -2,7 +2,7 @@
 
 Served by `ifrp explore` (Solara). Each browser tab has its own controls (`solara.reactive`
 state is per session); the calibrated baseline runs once per (replicates, seed) and is shared.
-The logic lives in `controls`, `outcome`, `views` and `experiments.scenario_file`; this file
+The logic lives in `controls`, `outcome`, `views` and `experiments.core.scenario_file`; this file
 only lays out widgets and wires them to that logic.
 """
 
@@ -18,14 +18,14 @@ from pathlib import Path
 import solara
 import solara.lab
 
-from experiments import scenarios
-from experiments.executors import available_cores, process_pool
+from experiments.core import library as scenarios
+from experiments.core.executors import available_cores, process_pool
+from experiments.core.outputs import write_atomic
+from experiments.core.plotting import ROUTE_LABELS
+from experiments.core.scenario_file import scenario_toml
 from experiments.explorer import controls as ctl
 from experiments.explorer import views
 from experiments.explorer.outcome import HEADLINE, Outcome, differences, results_archive, simulate
-from experiments.figures import ROUTE_LABELS
-from experiments.outputs import write_atomic
-from experiments.scenario_file import scenario_toml
 from model.scenario import Scenario
 from model.schema import ScenarioError
 

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from functools import cache, lru_cache
 
-from experiments import scenarios
-from experiments.arguments import DEFAULT_SEED
+from experiments.core import library as scenarios
+from experiments.core.arguments import DEFAULT_SEED
 from model.scenario import Closure, Phase, Scenario
 from model.schema import ScenarioError
 

@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments import compare, figures
-from experiments.compare import HEADLINE
-from experiments.manifest import build_manifest, now
-from experiments.runner import ReplicateResult, replicate_seeds, run_replicate
-from experiments.tables import counted_days, daily_table, summary_table
+from experiments.compare import tables as compare
+from experiments.compare.tables import HEADLINE
+from experiments.core import plotting
+from experiments.core.manifest import build_manifest, now
+from experiments.core.replicates import ReplicateResult, replicate_seeds, run_replicate
+from experiments.core.tables import counted_days, daily_table, summary_table
 from model.population import State
 from model.scenario import Scenario
 from model.schema import UNDOCUMENTED
@@ -57,7 +58,7 @@ class Outcome:
     @cached_property
     def crossings(self) -> dict[str, np.ndarray]:
         """Daily crossings of undocumented persons by route and in total: replicates x days."""
-        return figures.route_series(self.results, self.scenario)
+        return plotting.route_series(self.results, self.scenario)
 
     @cached_property
     def cumulative(self) -> dict[str, np.ndarray]:

@@ -12,8 +12,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
+from experiments.core.plotting import (
+    ROUTE_COLOURS,
+    ROUTE_LABELS,
+    band,
+    mark_policy,
+    reported_targets,
+)
 from experiments.explorer.outcome import Outcome
-from experiments.figures import ROUTE_COLOURS, ROUTE_LABELS, band, mark_policy, reported_targets
 from model.schema import ROUTES
 
 BASELINE_STYLE = {"color": "0.55", "lw": 1.2, "ls": "--"}

@@ -3,7 +3,6 @@ the remaining stock and the queues. Replicates are drawn as a median line with a
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import matplotlib
@@ -13,76 +12,18 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 
-from experiments.calibration.targets import DEFAULT_TARGETS, load_targets
-from experiments.runner import ReplicateResult
+from experiments.core.plotting import (
+    ROUTE_COLOURS,
+    ROUTE_LABELS,
+    band,
+    mark_policy,
+    reported_targets,
+    route_series,
+)
+from experiments.core.replicates import ReplicateResult
 from model.population import State
 from model.scenario import Scenario
 from model.schema import ROUTES, UNDOCUMENTED
-
-ROUTE_LABELS = {
-    "khyber_pakhtunkhwa": "Khyber Pakhtunkhwa",
-    "balochistan": "Balochistan",
-    "other": "Other (IBMS)",
-    "total": "Total",
-}
-ROUTE_COLOURS = {
-    "khyber_pakhtunkhwa": "tab:blue",
-    "balochistan": "tab:orange",
-    "other": "tab:green",
-    "total": "black",
-}
-
-
-def reported_targets(path: Path = DEFAULT_TARGETS) -> dict[str, tuple[int, date]]:
-    """The reported figures drawn on the plots: primary and derived targets, at their dates."""
-    return {
-        t.quantity: (int(t.value), t.period_end)
-        for t in load_targets(path)
-        if t.kind in ("primary", "derived")
-    }
-
-
-def route_series(results: list[ReplicateResult], scenario: Scenario) -> dict[str, np.ndarray]:
-    """Daily crossings of undocumented persons by route: arrays of replicates x days."""
-    routes = scenario.checkpoint_routes
-    crossed = np.stack([r.ledger.crossed[:, :, UNDOCUMENTED] for r in results])
-    series = {route: crossed[:, :, routes == route].sum(axis=2) for route in ROUTES}
-    series["total"] = crossed.sum(axis=2)
-    return series
-
-
-def band(ax, dates, values: np.ndarray, colour: str, label: str) -> None:
-    low, mid, high = np.percentile(values, [5, 50, 95], axis=0)
-    ax.plot(dates, mid, color=colour, label=label, lw=1.6)
-    if len(values) > 1:
-        ax.fill_between(dates, low, high, color=colour, alpha=0.2, lw=0)
-
-
-def mark_policy(ax, scenario: Scenario) -> None:
-    """Vertical lines, labelled, at each phase's announcement and deadline and at each change
-    of a crossing's capacity."""
-    marks = []
-    for phase in scenario.phases:
-        suffix = f" ({phase.id})" if len(scenario.phases) > 1 else ""
-        marks.append((phase.announcement, f"announcement{suffix}", ":", "grey"))
-        marks.append((phase.deadline, f"deadline{suffix}", "--", "grey"))
-    names = {checkpoint.id: checkpoint.name for checkpoint in scenario.checkpoints}
-    for change in scenario.capacity_changes:
-        label = f"{names[change.checkpoint]} capacity ×{change.capacity_factor:g}"
-        marks.append((change.date, label, "-.", "tab:red"))
-    for when, label, style, colour in marks:
-        if scenario.timeline.start <= when <= scenario.timeline.end:
-            ax.axvline(when, color=colour, ls=style, lw=1)
-            ax.annotate(
-                label,
-                (mdates.date2num(when), 1.0),
-                xycoords=("data", "axes fraction"),
-                rotation=90,
-                va="top",
-                ha="right",
-                fontsize=8,
-                color=colour,
-            )
 
 
 def _finish(fig, ax, title: str, ylabel: str, path: Path) -> None:

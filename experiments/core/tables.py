@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from experiments.runner import ReplicateResult
+from experiments.core.replicates import ReplicateResult
 from model.population import State
 from model.scenario import Scenario
 from model.schema import ROUTES, STATUSES, UNDOCUMENTED

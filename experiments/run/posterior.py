@@ -17,12 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments import scenarios
 from experiments.calibration.parameters import load_priors, overrides
-from experiments.sweep_file import lookup
+from experiments.core import library as scenarios
 from model.scenario import Scenario, ScenarioError, default_scenario
 
-POSTERIOR = Path(__file__).resolve().parent.parent / "results" / "calibration" / "posterior.csv"
+POSTERIOR = Path(__file__).resolve().parents[2] / "results" / "calibration" / "posterior.csv"
 
 
 @dataclass
@@ -72,7 +71,7 @@ def posterior_run(name_or_path: str, seeds: list[int], path: Path | None = None)
                 "seed": seed,
                 "row": row,
                 "drawn": {name: float(value) for name, value in zip(names, values, strict=True)},
-                "parameters": {key: lookup(scenario.tree, key) for key in drawn},
+                "parameters": {key: scenario.value(key) for key in drawn},
             }
         )
     return PosteriorRun(result, rows, draws, path, sha256, len(sample))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -17,11 +16,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.outputs import write_atomic
-from experiments.sweep_file import Factor
-
-if TYPE_CHECKING:
-    from experiments.sweep import SweepPlan
+from experiments.core.outputs import write_atomic
+from experiments.sweep.definition import Factor
+from experiments.sweep.plan import SweepPlan
 
 RESPONSES = {
     "total": "departures (persons)",

@@ -26,9 +26,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.compare import read_run
-from experiments.manifest import file_entry, now, provenance
-from experiments.outputs import check_destination, write_folder, write_json
+from experiments.core.manifest import file_entry, now, provenance
+from experiments.core.outputs import check_destination, write_folder, write_json
+from experiments.core.run_folder import read_run
 from model.schema import ScenarioError
 
 KINDS = ("daily", "cumulative")

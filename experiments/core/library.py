@@ -11,8 +11,8 @@ from pathlib import Path
 
 from model.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 
-SCENARIO_DIR = Path(__file__).parent / "scenarios"
-CALIBRATED = Path(__file__).resolve().parent.parent / "results" / "calibration" / "best_fit.toml"
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+CALIBRATED = Path(__file__).resolve().parents[2] / "results" / "calibration" / "best_fit.toml"
 
 
 def available() -> list[str]:

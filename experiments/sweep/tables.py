@@ -8,12 +8,11 @@ whatever the chunking, the executor or the number of interruptions.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from experiments.sweep import SweepPlan
+from experiments.sweep.plan import SweepPlan
 
 KEYS = ("point", "replicate", "seed")
 QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}

@@ -1,23 +1,18 @@
-"""`ifrp compare RUN_DIR RUN_DIR ...`, and `ifrp run A B C` / `ifrp run --all`, which run
-several scenarios with the same seeds and compare them with the first."""
+"""`ifrp compare RUN_DIR RUN_DIR ...`: run folders compared with the first, the reference."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from experiments import compare, compare_figures, scenarios
-from experiments.manifest import now, provenance
-from experiments.outputs import check_destination, write_folder, write_json
-from model.scenario import ScenarioError
-
-REFERENCE = "baseline"
-COMPARISON = "comparison"  # OUT/comparison: the folder name no run may take
+from experiments.compare import figures as compare_figures
+from experiments.compare import tables as compare
+from experiments.core.manifest import now, provenance
+from experiments.core.outputs import check_destination, write_folder, write_json
 
 
 def command_compare(args: argparse.Namespace) -> int:
@@ -112,55 +107,3 @@ def _interval(row) -> str:
     if row["paired"] and row["pairs"] == 1:
         return "n/a (one pair)"
     return "n/a (too few replicates)"
-
-
-# --- ifrp run A B C / ifrp run --all --------------------------------------------------------
-
-
-def library() -> list[str]:
-    """Every scenario in experiments/scenarios/, the baseline first (the reference)."""
-    names = scenarios.available()
-    return [REFERENCE, *(name for name in names if name != REFERENCE)]
-
-
-def run_many(args: argparse.Namespace, run_one: Callable[[argparse.Namespace], int]) -> int:
-    """Run each scenario into OUT/NAME with the same seeds, then compare them in
-    OUT/comparison (the first scenario is the reference)."""
-    names = _names(args)
-    for name in names:  # bad input stops here, before anything is written
-        scenarios.resolve(name)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("results") / "runs" / f"scenarios-{stamp}"
-    check_destination(out, args.force)
-    folders = []
-    for label, name in zip(_labels(names), names, strict=True):
-        single = argparse.Namespace(**vars(args))
-        single.scenario, single.more, single.all, single.out = name, [], False, out / label
-        status = run_one(single)
-        if status:
-            return status
-        folders.append(out / label)
-    return write_comparison(compare.read_runs(folders), out / COMPARISON, args.force, args.quiet)
-
-
-def _names(args: argparse.Namespace) -> list[str]:
-    if not args.all:
-        return [args.scenario, *args.more]
-    if args.more or args.scenario != REFERENCE:
-        raise ScenarioError(
-            "ifrp run", "--all", "scenarios named as well", "--all alone, or a list of scenarios"
-        )
-    return library()
-
-
-def _labels(names: list[str]) -> list[str]:
-    """Folder names: the scenario's name (a file's stem), numbered if repeated or if it is
-    the comparison's own folder name (OUT/comparison)."""
-    labels: list[str] = []
-    for name in names:
-        label = Path(name).stem if name.endswith(".toml") else name
-        candidate, number = label, len(labels) or 1
-        while candidate in labels or candidate == COMPARISON:
-            candidate, number = f"{label}-{number}", number + 1
-        labels.append(candidate)
-    return labels

@@ -21,7 +21,7 @@ from model.population import State
 from model.scenario import Scenario
 from model.schema import ROUTES, UNDOCUMENTED, Field, ScenarioError, parse_value
 
-DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "targets.csv"
+DEFAULT_TARGETS = Path(__file__).resolve().parent / "targets.csv"
 KINDS = ("primary", "secondary", "derived")
 QUANTITIES = (
     *ROUTES,

@@ -19,8 +19,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from experiments import sweep_figures
-from experiments.chunks import (
+from experiments.core.executors import Execution, open_executor
+from experiments.core.manifest import build_manifest, git_state, now
+from experiments.core.outputs import check_destination, write_atomic
+from experiments.sweep import figures as sweep_figures
+from experiments.sweep.chunks import (
     Run,
     chunk_path,
     chunk_size,
@@ -30,35 +33,14 @@ from experiments.chunks import (
     run_chunk,
     write_chunk,
 )
-from experiments.designs import design_points, point_overrides
-from experiments.executors import Execution, open_executor
-from experiments.manifest import build_manifest, git_state, now
-from experiments.outputs import check_destination, write_atomic
-from experiments.runner import replicate_seeds
-from experiments.sensitivity import draw_indices, sobol_precision, sobol_table
-from experiments.sweep_file import SweepDefinition, definition_hash, load_sweep
-from experiments.sweep_tables import failure_table, point_table, tidy_table
-from model.scenario import Scenario, ScenarioError
+from experiments.sweep.definition import load_sweep
+from experiments.sweep.plan import SweepPlan, plan_sweep
+from experiments.sweep.sensitivity import draw_indices, sobol_precision, sobol_table
+from experiments.sweep.tables import failure_table, point_table, tidy_table
+from model.scenario import ScenarioError
 
 EXIT_FAILURES = 1
 EXIT_INTERRUPTED = 130
-
-
-@dataclass
-class SweepPlan:
-    sweep: SweepDefinition
-    points: list[dict[str, Any]]  # factor values of each point
-    overrides: list[dict[str, Any]]  # what each point sets (shifted parameters included)
-    scenarios: list[Scenario]
-    seeds: list[int]  # the same for every point: differences between points are paired
-    hash: str
-
-    def runs(self) -> list[Run]:
-        return [
-            Run(point, replicate, seed, scenario)
-            for point, scenario in enumerate(self.scenarios)
-            for replicate, seed in enumerate(self.seeds)
-        ]
 
 
 @dataclass
@@ -69,21 +51,6 @@ class SweepOptions:
     force: bool = False
     chunk_runs: int | None = None
     quiet: bool = False
-
-
-def plan_sweep(sweep: SweepDefinition) -> SweepPlan:
-    """Every point's scenario, built and checked now: a bad point stops the sweep here."""
-    points = design_points(sweep)
-    overrides = [point_overrides(sweep.factors, point) for point in points]
-    scenarios = []
-    for index, values in enumerate(overrides):
-        label = ", ".join(f"{name} = {value}" for name, value in values.items())
-        source = f"{sweep.path} (point {index}: {label})"
-        scenarios.append(sweep.base_scenario.with_overrides(values, source))
-    seeds = replicate_seeds(sweep.entropy, sweep.replicates, point=0)
-    return SweepPlan(
-        sweep, points, overrides, scenarios, seeds, definition_hash(sweep.resolved(), overrides)
-    )
 
 
 def run_sweep(path: str | Path, options: SweepOptions, require_design: str | None = None) -> int:

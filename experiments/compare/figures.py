@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.figures import ROUTE_LABELS, reported_targets
+from experiments.core.plotting import ROUTE_LABELS, reported_targets
 from model.schema import ROUTES
 
 PANELS = (*ROUTES, "total")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from experiments.sweep import SweepOptions, run_sweep
+from experiments.sweep.execution import SweepOptions, run_sweep
 
 
 def _sweep_options(args: argparse.Namespace) -> SweepOptions:

@@ -9,14 +9,14 @@ seeds differ the comparison falls back to a difference of means and says so.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.core.run_folder import RunFolder, read_run
 from model.scenario import ScenarioError
 from model.schema import ROUTES
 
@@ -33,35 +33,11 @@ QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
 
 
 @dataclass
-class RunFolder:
-    path: Path
-    label: str
-    manifest: dict
-    summary: pd.DataFrame
-    daily: pd.DataFrame = field(repr=False)
-
-    @property
-    def scenario(self) -> str:
-        return str(self.manifest.get("scenario", self.path.name))
-
-
-@dataclass
 class Pairing:
     pairs: pd.DataFrame  # reference and run outputs side by side, one row per matched replicate
     paired: bool
     note: str
     warn: bool  # something the user should know: unpaired, or fewer pairs than replicates
-
-
-def read_run(path: Path) -> RunFolder:
-    """A run folder written by `ifrp run` (manifest.json, summary.csv, daily.csv)."""
-    for name in ("manifest.json", "summary.csv", "daily.csv"):
-        if not (path / name).is_file():
-            raise ScenarioError(str(path), name, "missing", "a run folder written by `ifrp run`")
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    summary = pd.read_csv(path / "summary.csv", dtype={"seed": "uint64"})
-    daily = pd.read_csv(path / "daily.csv")
-    return RunFolder(path, str(manifest.get("scenario", path.name)), manifest, summary, daily)
 
 
 def read_runs(paths: list[Path]) -> list[RunFolder]:

@@ -2,7 +2,7 @@
 
 - `--workers 1`: in this process (no start-up cost; easiest to debug);
 - `--workers N` (default: all cores): a local `ProcessPoolExecutor`;
-- `--scheduler ADDRESS`: an existing Dask cluster, `distributed.Client(address).get_executor()`.
+- `--scheduler ADDRESS`: an existing Dask cluster (`experiments.core.dask_cluster`).
 
 Results never depend on the choice: a run's seed depends only on the entropy, the point and the
 replicate number.
@@ -10,8 +10,6 @@ replicate number.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import signal
@@ -21,15 +19,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-from model.schema import ScenarioError
-
-# glibc's mallopt parameters (malloc.h) and the values that keep numpy's temporaries of a
-# full-scale run (up to a few MB each) on the heap rather than mapped afresh every time.
-M_TRIM_THRESHOLD = -1
-M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD_BYTES = 32 * 2**20  # glibc's own ceiling for its adaptive threshold
-TRIM_THRESHOLD_BYTES = 128 * 2**20
 
 
 class InlineExecutor(Executor):
@@ -62,8 +51,12 @@ def available_cores() -> int:
 def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Execution]:
     """An executor for the sweep's tasks, shut down (pending tasks cancelled) on exit."""
     if scheduler:
-        with _dask(scheduler) as execution:
-            yield execution
+        from experiments.core.dask_cluster import connect  # Dask loads only when asked for
+
+        with connect(scheduler) as (executor, threads):
+            yield Execution(
+                executor, 2 * threads, f"on Dask cluster {scheduler} ({threads} threads)"
+            )
         return
     workers = workers or available_cores()
     if workers == 1:
@@ -87,7 +80,7 @@ def process_pool(workers: int) -> tuple[ProcessPoolExecutor, str]:
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         # The server imports the model once; every worker forks from it ready to run.
-        context.set_forkserver_preload(["experiments.chunks"])
+        context.set_forkserver_preload(["experiments.core.replicates", "experiments.core.tables"])
     pool = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
@@ -108,54 +101,3 @@ def _exit_with(main_pid: int, every: float = 2.0) -> None:
             os.kill(main_pid, 0)  # signal 0: only asks whether the process exists
         except ProcessLookupError:
             os._exit(1)
-
-
-@contextmanager
-def _dask(address: str) -> Iterator[Execution]:
-    try:
-        from distributed import Client
-
-        from experiments.heap_tuning import HeapTuning
-    except ImportError:  # pragma: no cover - dask is a dependency
-        raise ScenarioError(
-            address, "--scheduler", "dask.distributed is not installed", "pip install dask"
-        ) from None
-    try:
-        client = Client(address, timeout="20s")
-    except (OSError, TimeoutError, ValueError) as error:
-        raise ScenarioError(
-            address,
-            "--scheduler",
-            f"cannot connect: {error}",
-            "the address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786",
-        ) from None
-    try:
-        threads = sum(client.nthreads().values()) or 1
-        client.register_plugin(HeapTuning(), name="ifrp-heap-tuning")
-        # pure=False: two tasks with equal arguments are still two tasks.
-        executor = client.get_executor(pure=False)
-        yield Execution(executor, 2 * threads, f"on Dask cluster {address} ({threads} threads)")
-        executor.shutdown(wait=False)
-    finally:
-        client.close()
-
-
-def relax_malloc_trimming() -> bool:
-    """Give this process glibc's large-block thresholds back; True if it could.
-
-    Dask's nanny starts every worker with `MALLOC_TRIM_THRESHOLD_=65536`. Setting that variable
-    at all switches off glibc's adaptive mmap threshold, so every large numpy temporary is
-    mapped afresh and faulted in page by page: this model then runs 1.4-1.9 times slower
-    (docs/performance.md). The variable is read at start-up, but `mallopt` sets the same
-    thresholds at run time, so this works on clusters the user started, whatever their config.
-    Results are unaffected: only where freed memory goes changes.
-    """
-    library = ctypes.util.find_library("c")
-    if library is None:  # not glibc (macOS, Windows): nothing to undo
-        return False
-    libc = ctypes.CDLL(library)
-    if not hasattr(libc, "mallopt"):
-        return False
-    mmap_set = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-    trim_set = libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
-    return bool(mmap_set and trim_set)

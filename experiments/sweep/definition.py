@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from experiments import scenarios
-from experiments.arguments import DEFAULT_SEED
+from experiments.core import library as scenarios
+from experiments.core.arguments import DEFAULT_SEED
 from model.scenario import Scenario, ScenarioError
 
 DESIGNS = ("grid", "lhs", "sobol", "sobol_indices")
@@ -217,18 +217,6 @@ def _base_scenario(name: str, overrides: dict, path: Path) -> Scenario:
 # --- factors -------------------------------------------------------------------------------
 
 
-def lookup(tree: dict, name: str) -> Any:
-    """The value of a dotted parameter name in a scenario's tree (KeyError if there is none)."""
-    node: Any = tree
-    for part in name.split("."):
-        if not isinstance(node, dict):
-            raise KeyError(name)
-        node = node[part]
-    if isinstance(node, dict | list):
-        raise KeyError(name)
-    return node
-
-
 def kind_of(value: Any) -> str:
     for kind, types in (("bool", bool), ("int", int), ("float", float), ("date", date)):
         if isinstance(value, types):
@@ -267,7 +255,7 @@ def _factor(entry: dict, role: str, where: str, base: Scenario, design: str, fil
         kind,
         current,
         shift_with=shifts,
-        shift_base=tuple(lookup(base.tree, other) for other in shifts),
+        shift_base=tuple(base.value(other) for other in shifts),
     )
     if "values" in entry:
         if {"low", "high", "levels"} & set(entry):
@@ -278,7 +266,7 @@ def _factor(entry: dict, role: str, where: str, base: Scenario, design: str, fil
 
 def _base_value(base: Scenario, name: str, file: str, where: str) -> Any:
     try:
-        return lookup(base.tree, name)
+        return base.value(name)
     except (KeyError, TypeError):
         raise ScenarioError(file, where, f"{name!r} is not a parameter", NAME_HINT) from None
 

@@ -14,9 +14,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from experiments.outputs import write_atomic
-from experiments.runner import run_replicate
-from experiments.tables import summary_table
+from experiments.core.outputs import write_atomic
+from experiments.core.replicates import run_replicate
+from experiments.core.tables import summary_table
 from model.scenario import Scenario
 from model.schema import STATUSES
 

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from experiments import scenarios
+from experiments.core import library as scenarios
 from model.scenario import Scenario
 
 PACKAGES = ("ifrp-abm", "mesa", "numpy", "scipy", "pandas", "matplotlib")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def now() -> str:

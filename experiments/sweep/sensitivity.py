@@ -1,6 +1,6 @@
 """First- and total-order Sobol' indices of the headline outputs, with bootstrap intervals.
 
-The `sobol_indices` design runs Saltelli's A, B and AB_i points (see `experiments.designs`);
+The `sobol_indices` design runs Saltelli's A, B and AB_i points (see `experiments.sweep.designs`);
 each point's output is the mean over its replicates (every point uses the same seeds: common
 random numbers, so replicate noise does not pass for sensitivity). The indices come from
 `scipy.stats.sobol_indices` given those evaluations; the 90% intervals from a seeded percentile
@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -32,11 +31,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import sobol_indices
 
-from experiments.designs import DESIGN_STREAM
-from experiments.sweep_figures import save
-
-if TYPE_CHECKING:
-    from experiments.sweep import SweepPlan
+from experiments.sweep.designs import DESIGN_STREAM
+from experiments.sweep.figures import save
+from experiments.sweep.plan import SweepPlan
 
 OUTPUTS = ("total", "khyber_pakhtunkhwa", "balochistan", "other", "deported", "peak_queue")
 RESAMPLES = 1000

@@ -1,4 +1,4 @@
-"""`ifrp run`: replicates of one scenario into a result folder (several: see compare_command)."""
+"""`ifrp run`: replicates of one scenario into a result folder (several: `experiments.run.many`)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from experiments import figures, scenarios
-from experiments.compare_command import run_many
-from experiments.manifest import build_manifest, calibration_entry, file_entry, now
-from experiments.outputs import check_destination, write_folder, write_json
-from experiments.posterior import PosteriorRun, posterior_run
-from experiments.runner import replicate_seeds, run_each, run_replicates
-from experiments.tables import daily_table, summary_table
+from experiments.core import library as scenarios
+from experiments.core.manifest import build_manifest, calibration_entry, file_entry, now
+from experiments.core.outputs import check_destination, write_folder, write_json
+from experiments.core.replicates import replicate_seeds, run_each, run_replicates
+from experiments.core.tables import daily_table, summary_table
+from experiments.run import figures
+from experiments.run.many import run_many
+from experiments.run.posterior import PosteriorRun, posterior_run
 from model.schema import ROUTES
 
 

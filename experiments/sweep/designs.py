@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from experiments.sweep_file import Factor, SweepDefinition
+from experiments.sweep.definition import Factor, SweepDefinition
 
 DESIGN_STREAM = 2**32 - 1
 

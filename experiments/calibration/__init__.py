@@ -1,0 +1,1 @@
+"""`ifrp calibrate`: screening, history matching, ABC-SMC and a best-fit point, with a report."""

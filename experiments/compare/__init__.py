@@ -1,0 +1,1 @@
+"""`ifrp compare` and `ifrp validate`: run folders against each other and against observations."""

@@ -1,0 +1,1 @@
+"""What was reported: the calibration targets (and their reading from a run's records)."""

@@ -1,0 +1,1 @@
+"""`ifrp run`: replicates of a scenario (or several, compared), their figures, posterior draws."""
