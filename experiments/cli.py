@@ -94,6 +94,7 @@ def add_run(commands: argparse._SubParsersAction) -> None:
         help="draw each replicate's calibrated parameters from results/calibration/posterior.csv "
         "(the manifest's posterior_draws records the values each replicate used)",
     )
+    _executor_options(run, "this process for a short run, all cores for a long one")
     run.set_defaults(func=handler("experiments.run.command:command_run"))
 
 
@@ -113,10 +114,7 @@ def add_calibrate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed", type=SEED, default=DEFAULT_SEED, help=f"root seed (default: {DEFAULT_SEED})"
     )
-    parser.add_argument(
-        "--workers", type=integer_in(1), help="local processes (default: all cores)"
-    )
-    parser.add_argument("--scheduler", help="address of a Dask scheduler to run on instead")
+    _executor_options(parser)
     parser.add_argument(
         "--particles", type=integer_in(1), help=f"ABC-SMC particles (default: {Budget.particles})"
     )
@@ -167,14 +165,21 @@ def add_sweeps(commands: argparse._SubParsersAction) -> None:
     sensitivity.set_defaults(func=handler("experiments.sweep.command:command_sensitivity"))
 
 
-def _sweep_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("sweep_file", type=Path, help="the sweep definition (.toml)")
+def _executor_options(parser: argparse.ArgumentParser, default: str = "all cores") -> None:
+    """--workers and --scheduler: where the replicates run (experiments.core.executors)."""
     parser.add_argument(
-        "--workers", type=integer_in(1), help="local worker processes (default: all cores; 1: here)"
+        "--workers",
+        type=integer_in(1),
+        help=f"local worker processes (default: {default}; 1: here)",
     )
     parser.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on this Dask cluster (tcp://host:port)"
     )
+
+
+def _sweep_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sweep_file", type=Path, help="the sweep definition (.toml)")
+    _executor_options(parser)
     parser.add_argument(
         "--chunk-runs",
         type=integer_in(1),

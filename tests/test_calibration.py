@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from experiments.calibration.parameters import load_priors
 from experiments.calibration.pipeline import Budget, calibrate
 from experiments.calibration.simulate import Problem, simulate_many
+from experiments.core.executors import open_executor
 from experiments.observed.targets import calibration_scenario, load_targets
 from model.scenario import ScenarioError, default_scenario
 
@@ -111,8 +110,8 @@ def test_the_number_of_workers_does_not_change_the_result(synthetic, tmp_path):
         SMALL, waves=1, wave_points=16, particles=16, generations=1, de_maxiter=1
     )
     serial = calibrate(problem, tiny, tmp_path / "one", progress=False)
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as executor:
-        parallel = calibrate(problem, tiny, tmp_path / "two", executor, progress=False)
+    with open_executor(2, None) as execution:
+        parallel = calibrate(problem, tiny, tmp_path / "two", execution, progress=False)
     np.testing.assert_array_equal(serial.posterior, parallel.posterior)
     np.testing.assert_array_equal(serial.best_fit, parallel.best_fit)
 

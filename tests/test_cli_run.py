@@ -57,6 +57,18 @@ def daily(folder):
     return pd.read_csv(folder / "daily.csv")
 
 
+def test_local_workers_give_the_same_run(folder, tmp_path):
+    """`ifrp run --workers 2` runs through the same executors as a sweep, to the same bytes."""
+    from experiments.cli import main
+
+    out = tmp_path / "two"
+    scenario = folder.parent / "small.toml"
+    argv = ["run", str(scenario), "--replicates", "2", "--seed", "3", "--workers", "2"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    for name in ("summary.csv", "daily.csv"):
+        assert (out / name).read_bytes() == (folder / name).read_bytes(), name
+
+
 def test_folder_holds_the_contract_files(folder):
     assert (folder / "manifest.json").is_file()
     assert (folder / "summary.csv").is_file()

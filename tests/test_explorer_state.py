@@ -139,11 +139,14 @@ def test_a_saved_scenario_reproduces_the_explorers_curves_with_ifrp_run(tmp_path
 def test_parallel_replicates_equal_sequential_ones():
     from concurrent.futures import ThreadPoolExecutor
 
+    from experiments.core.executors import Execution
+
     scenario = scenarios.resolve("baseline")
     sequential = simulate(scenario, 3, 11)
     ticks = []
-    with ThreadPoolExecutor(2) as executor:
-        parallel = simulate(scenario, 3, 11, executor, lambda done, total: ticks.append(done))
+    with ThreadPoolExecutor(2) as threads:
+        execution = Execution(threads, 2, "two threads")
+        parallel = simulate(scenario, 3, 11, execution, lambda done, total: ticks.append(done))
     assert ticks == [1, 2, 3]
     pd.testing.assert_frame_equal(sequential.daily, parallel.daily)
 

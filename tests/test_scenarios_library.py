@@ -12,7 +12,7 @@ import pytest
 from experiments.core import library as scenarios
 from experiments.core.replicates import run_replicate
 from experiments.core.tables import summary_table
-from experiments.run.many import library
+from experiments.run.many import library_names
 from model.schema import STATUSES
 
 SMALL = {"population.undocumented": 10_000}
@@ -48,7 +48,7 @@ def runs():
 
 def test_the_library_holds_the_issue_scenarios():
     assert set(LIBRARY) <= set(scenarios.available())
-    assert library()[0] == "baseline"
+    assert library_names()[0] == "baseline"
 
 
 @pytest.mark.parametrize("name", LIBRARY)
@@ -176,7 +176,7 @@ def test_run_all_compares_every_scenario_with_the_baseline(tmp_path, monkeypatch
     out = tmp_path / "all"
     status, stdout, err = ifrp("run", "--all", "--replicates", "2", "--out", out, "--quiet")
     assert status == 0, err
-    names = library()
+    names = library_names()
     for name in names:
         assert (out / name / "summary.csv").is_file(), name
     differences = pd.read_csv(out / "comparison" / "differences.csv")

@@ -180,7 +180,11 @@ def test_two_local_workers_and_other_chunking_give_identical_tables(
     assert table(out, "points.csv") == table(reference / name, "points.csv")
 
 
-def test_a_dask_cluster_gives_identical_tables(files, reference, tmp_path, no_figures):
+def test_a_dask_cluster_gives_identical_tables(
+    files, reference, tmp_path, no_figures, no_run_figures
+):
+    from experiments.cli import main
+
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
         n_workers=2,
@@ -196,6 +200,16 @@ def test_a_dask_cluster_gives_identical_tables(files, reference, tmp_path, no_fi
             assert table(out) == table(reference / name), name
             manifest = json.loads(table(out, "manifest.json"))
             assert manifest["executor"].startswith("on Dask cluster")
+        # `ifrp run` takes the same executors: the same replicates, to the same bytes.
+        small = tmp_path / "small.toml"
+        small.write_text("[population]\nundocumented = 10000\n", encoding="utf-8")
+        runs = {}
+        for where in (["--workers", "1"], ["--scheduler", cluster.scheduler_address]):
+            runs[where[0]] = out = tmp_path / f"run{where[0]}"
+            argv = ["run", str(small), "--replicates", "3", *where, "--quiet"]
+            assert main([*argv, "--out", str(out)]) == 0
+        for name in ("summary.csv", "daily.csv"):
+            assert table(runs["--workers"], name) == table(runs["--scheduler"], name)
         with distributed.Client(cluster) as client:
             plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))
         assert all("ifrp-heap-tuning" in names for names in plugins.values()), plugins
@@ -526,6 +540,7 @@ def test_whole_numbers_and_days_are_drawn_uniformly(files):
 
 
 def test_chunk_size_aims_at_tens_of_seconds_and_keeps_workers_busy(files):
+    from experiments.core.replicates import seconds_per_run
     from experiments.sweep.plan import plan_sweep
 
     runs = plan_sweep(load_sweep(files["grid"])).runs()
@@ -534,8 +549,8 @@ def test_chunk_size_aims_at_tens_of_seconds_and_keeps_workers_busy(files):
     full_scale = load_sweep(files["grid"]).base_scenario.with_overrides(
         {"population.undocumented": 1_700_000}
     )
-    seconds = chunks.seconds_per_run(full_scale)
-    assert 0.1 < seconds < 1
+    seconds = seconds_per_run(full_scale)
+    assert 0.05 < seconds < 1
     big = [chunks.Run(0, i, 1, full_scale) for i in range(10_000)]
     assert 10 <= chunks.chunk_size(big, slots=2) * seconds <= 60
 

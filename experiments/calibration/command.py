@@ -35,9 +35,8 @@ def command_calibrate(args: argparse.Namespace) -> int:
             budget = replace(budget, **{name: getattr(args, name)})
     started = now()
     with open_executor(args.workers, args.scheduler) as execution:
-        executor = execution.executor
-        result = calibrate(problem, budget, args.out, executor, not args.quiet, args.force)
-        predictive = predictive_runs(problem, result, executor, not args.quiet)
+        result = calibrate(problem, budget, args.out, execution, not args.quiet, args.force)
+        predictive = predictive_runs(problem, result, execution, not args.quiet)
     figures = args.out / "figures"
     shutil.rmtree(figures, ignore_errors=True)
     write_tables(problem, result, predictive, args.out)
@@ -59,13 +58,13 @@ def command_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def predictive_runs(problem: Problem, result, executor, progress: bool) -> dict[str, np.ndarray]:
+def predictive_runs(problem: Problem, result, execution, progress: bool) -> dict[str, np.ndarray]:
     """Targets simulated at the best fit (replicates) and at posterior draws."""
     best_seeds = [problem.seed(alg.STAGE_PREDICTIVE, 2, i) for i in range(BEST_FIT_REPLICATES)]
     best = np.repeat(result.best_fit[None, :], BEST_FIT_REPLICATES, axis=0)
     draws = result.posterior[: min(POSTERIOR_DRAWS, len(result.posterior))]
     draw_seeds = [problem.seed(alg.STAGE_PREDICTIVE, 1, i) for i in range(len(draws))]
     return {
-        "best fit": simulate_many(problem, best, best_seeds, executor, "best fit", progress),
-        "posterior": simulate_many(problem, draws, draw_seeds, executor, "posterior", progress),
+        "best fit": simulate_many(problem, best, best_seeds, execution, "best fit", progress),
+        "posterior": simulate_many(problem, draws, draw_seeds, execution, "posterior", progress),
     }

@@ -11,7 +11,6 @@ import hashlib
 import json
 import pickle
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from tqdm import tqdm
 from experiments.calibration import algorithms as alg
 from experiments.calibration.budget import Budget
 from experiments.calibration.simulate import Problem, simulate_many
+from experiments.core.executors import Execution
 from experiments.core.outputs import write_atomic
 from model.schema import ScenarioError
 
@@ -88,7 +88,7 @@ def calibrate(
     problem: Problem,
     budget: Budget,
     out: Path,
-    executor: Executor | None = None,
+    execution: Execution | None = None,
     progress: bool = True,
     force: bool = False,
 ) -> Calibration:
@@ -105,7 +105,7 @@ def calibrate(
     def simulate(unit: np.ndarray, stage: int, generation: int) -> np.ndarray:
         seeds = [problem.seed(stage, generation, i) for i in range(len(unit))]
         label = f"stage {stage}.{generation}"
-        return simulate_many(problem, problem.natural(unit), seeds, executor, label, progress)
+        return simulate_many(problem, problem.natural(unit), seeds, execution, label, progress)
 
     fitted = np.array([t.kind != "derived" for t in problem.targets])
     observed = np.array([t.value for t in problem.targets])[fitted]
@@ -192,7 +192,7 @@ def calibrate(
     # The data leave most parameters free: their posterior median is a central value that does
     # not hang on which particle happened to land nearest the data (scenario answers did).
     start = problem.natural(np.median(sample, axis=0)[None, :])[0]
-    best = state.load_or("best_fit", lambda: _best_fit(problem, budget, start, executor, progress))
+    best = state.load_or("best_fit", lambda: _best_fit(problem, budget, start, execution, progress))
     return Calibration(
         screening, waves, generations, posterior, best[0], best[1], simulator_var, (low, high)
     )
@@ -209,7 +209,7 @@ def _simulator_var(problem: Problem, budget: Budget, simulate) -> np.ndarray:
 
 
 def _best_fit(
-    problem: Problem, budget: Budget, start: np.ndarray, executor, progress: bool
+    problem: Problem, budget: Budget, start: np.ndarray, execution, progress: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Differential evolution on the level parameters with common random numbers.
 
@@ -234,7 +234,7 @@ def _best_fit(
         repeated = np.repeat(points_unit, len(seeds), axis=0)
         all_seeds = seeds * len(points_unit)
         outputs = simulate_many(
-            problem, problem.natural(repeated), all_seeds, executor, "best fit", False
+            problem, problem.natural(repeated), all_seeds, execution, "best fit", False
         )
         return outputs.reshape(len(points_unit), len(seeds), -1).mean(axis=1)
 

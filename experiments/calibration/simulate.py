@@ -6,14 +6,14 @@ so results never depend on the executor, the chunking or the number of workers.
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from tqdm import tqdm
 
 from experiments.calibration.parameters import Prior, overrides
-from experiments.core.executors import InlineExecutor
+from experiments.core.executors import Execution, run_chunks
 from experiments.core.replicates import run_seed
 from experiments.observed.targets import Target, observe
 from model.model import RepatriationModel
@@ -58,7 +58,8 @@ def simulate_one(problem: Problem, values: np.ndarray, seed: int) -> np.ndarray:
     return observe(model.ledger, scenario, list(problem.targets))
 
 
-def _simulate_chunk(problem: Problem, values: np.ndarray, seeds: list[int]) -> np.ndarray:
+def _simulate_chunk(problem: Problem, chunk: tuple[np.ndarray, list[int]]) -> np.ndarray:
+    values, seeds = chunk
     return np.array([simulate_one(problem, v, s) for v, s in zip(values, seeds, strict=True)])
 
 
@@ -66,22 +67,18 @@ def simulate_many(
     problem: Problem,
     values: np.ndarray,
     seeds: list[int],
-    executor: Executor | None = None,
+    execution: Execution | None = None,
     label: str = "runs",
     progress: bool = True,
 ) -> np.ndarray:
     """Simulated targets (rows: evaluations, columns: targets) for natural-unit `values`."""
     values = np.atleast_2d(values)
-    starts = range(0, len(values), CHUNK)
-    executor = executor or InlineExecutor()
-    futures = [
-        executor.submit(_simulate_chunk, problem, values[i : i + CHUNK], seeds[i : i + CHUNK])
-        for i in starts
-    ]
-    rows = []
+    chunks = [(values[i : i + CHUNK], seeds[i : i + CHUNK]) for i in range(0, len(values), CHUNK)]
     with tqdm(total=len(values), desc=label, unit="run", disable=not progress, leave=False) as bar:
-        for future in futures:
-            chunk = future.result()
-            rows.append(chunk)
-            bar.update(len(chunk))
+        rows = run_chunks(
+            partial(_simulate_chunk, problem),
+            chunks,
+            execution,
+            on_done=lambda chunk, _: bar.update(len(chunk[1])),
+        )
     return np.concatenate(rows) if rows else np.empty((0, len(problem.targets)))

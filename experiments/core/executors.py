@@ -5,7 +5,7 @@
 - `--scheduler ADDRESS`: an existing Dask cluster (`experiments.core.dask_cluster`).
 
 Results never depend on the choice: a run's seed depends only on the entropy, the point and the
-replicate number.
+replicate number. `run_chunks` is how every command hands its work to an executor.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 
 class InlineExecutor(Executor):
@@ -38,6 +39,72 @@ class Execution:
     executor: Executor
     slots: int  # tasks worth keeping in flight: enough to keep every worker busy
     description: str
+
+
+def run_chunks(
+    task: Callable[[Any], list],
+    chunks: Sequence[Any],
+    execution: Execution | None = None,
+    on_done: Callable[[Any, list], None] | None = None,
+    on_error: Callable[[Any, Exception], list] | None = None,
+) -> list[list]:
+    """`task(chunk)` for every chunk on the execution's executor; the results in chunk order.
+
+    At most `execution.slots` tasks are in flight, so that a long job can be stopped at once
+    and its finished chunks kept: `on_done(chunk, result)` is called as each one finishes.
+    A task that fails as a whole (a worker died) raises, or gives `on_error(chunk, error)`.
+    On Ctrl-C, pending tasks are cancelled and local workers stopped before it propagates.
+    """
+    execution = execution or Execution(InlineExecutor(), 1, "in this process (1 worker)")
+    results: list[list | None] = [None] * len(chunks)
+    pending = iter(enumerate(chunks))
+    in_flight: dict[Future, int] = {}
+
+    def finished(index: int, result: list) -> None:
+        results[index] = result
+        if on_done:
+            on_done(chunks[index], result)
+
+    def submit_next() -> None:
+        for index, chunk in pending:
+            try:
+                in_flight[execution.executor.submit(task, chunk)] = index
+                return
+            except Exception as error:  # the executor is broken: record, and try the next
+                if on_error is None:
+                    raise
+                finished(index, on_error(chunk, error))
+
+    try:
+        for _ in range(execution.slots):
+            submit_next()
+        while in_flight:
+            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=in_flight.__getitem__):
+                index = in_flight.pop(future)
+                try:
+                    result = future.result()
+                except Exception as error:
+                    if on_error is None:
+                        raise
+                    result = on_error(chunks[index], error)
+                finished(index, result)
+                submit_next()
+    except BaseException as error:
+        for future in in_flight:
+            future.cancel()
+        if isinstance(error, KeyboardInterrupt):
+            stop_workers(execution)
+        raise
+    return results  # type: ignore[return-value]
+
+
+def stop_workers(execution: Execution) -> None:
+    """End local worker processes at once rather than waiting for their tasks (on Ctrl-C)."""
+    # ProcessPoolExecutor has no public way to stop running tasks before Python 3.14.
+    processes = getattr(execution.executor, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
 
 
 def available_cores() -> int:

@@ -1,16 +1,34 @@
-"""Run replicates of a scenario: seeds, execution and the daily records each run leaves."""
+"""Run replicates of scenarios: their seeds, the one way every command runs them, what each leaves.
+
+Every command (`ifrp run`, sweeps, the calibration, the explorer) runs its replicates through
+`run_jobs` or, for work that needs its own reduction, `experiments.core.executors.run_chunks`,
+on whichever executor the user chose: results never depend on it.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 from tqdm import tqdm
 
+from experiments.core.executors import Execution, run_chunks
 from model.ledger import Ledger
 from model.model import RepatriationModel
 from model.scenario import Scenario
+
+# Seconds per run: a fixed cost plus a share proportional to person-days, fitted to the
+# benchmark here (results/benchmarks/scaling.json: 0.030 s at 10,000 persons, 0.097 s at the
+# full-scale 1.7 million, 110 days each).
+RUN_OVERHEAD_SECONDS = 0.03
+FULL_SCALE_SECONDS = 0.07
+FULL_SCALE_PERSON_DAYS = 1.7e6 * 110
+# Aim for tasks of about this many seconds: long enough that scheduling costs nothing, short
+# enough that an interruption loses little (10-60 s is Dask's advice).
+TARGET_TASK_SECONDS = 20.0
 
 
 @dataclass
@@ -28,6 +46,15 @@ class ReplicateResult:
         return self.province_persons - np.cumsum(gone, axis=0)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One replicate to run: its scenario, its seed and its number."""
+
+    scenario: Scenario
+    seed: int
+    replicate: int
+
+
 def run_seed(entropy: int, *key: int) -> int:
     """The seed of one run: SeedSequence(entropy, spawn_key=key), as one integer."""
     sequence = np.random.SeedSequence(entropy, spawn_key=key)
@@ -43,6 +70,15 @@ def replicate_seeds(entropy: int, replicates: int, point: int = 0) -> list[int]:
     return [run_seed(entropy, point, replicate) for replicate in range(replicates)]
 
 
+def replicate_jobs(scenarios: Scenario | list[Scenario], seeds: list[int]) -> list[Job]:
+    """Replicate i runs with seeds[i], and with scenarios[i] if a list is given (one posterior
+    draw per replicate, say), else all with the one scenario."""
+    if isinstance(scenarios, Scenario):
+        scenarios = [scenarios] * len(seeds)
+    pairs = zip(scenarios, seeds, strict=True)
+    return [Job(scenario, seed, i) for i, (scenario, seed) in enumerate(pairs)]
+
+
 def run_replicate(scenario: Scenario, seed: int, replicate: int = 0) -> ReplicateResult:
     model = RepatriationModel(scenario, rng=seed)
     model.run_model()
@@ -51,18 +87,54 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int = 0) -> Replicat
     return ReplicateResult(replicate, seed, model.dates, model.ledger, persons.astype(np.int64))
 
 
-def run_replicates(
-    scenario: Scenario, seeds: list[int], progress: bool = True
+def run_jobs(
+    jobs: list[Job],
+    execution: Execution | None = None,
+    label: str = "runs",
+    progress: bool | Callable[[int, int], None] = True,
 ) -> list[ReplicateResult]:
-    bar = tqdm(seeds, desc=f"{scenario.name}", unit="run", disable=not progress, leave=False)
-    return [run_replicate(scenario, seed, i) for i, seed in enumerate(bar)]
+    """Run every job on the execution's executor (default: here); results in job order.
+
+    `progress`: a progress bar (True), none (False), or `progress(done, total)` called as
+    tasks finish.
+    """
+    slots = execution.slots if execution else 1
+    # In this process a chunk costs nothing to hand over: one replicate each keeps the bar live.
+    size = 1 if slots == 1 else chunk_size([job.scenario for job in jobs], slots)
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    bar = tqdm(total=len(jobs), desc=label, unit="run", leave=False, disable=progress is not True)
+    done = [0]
+
+    def advance(chunk: list[Job], _: list) -> None:
+        bar.update(len(chunk))
+        done[0] += len(chunk)
+        if callable(progress):
+            progress(done[0], len(jobs))
+
+    try:
+        results = run_chunks(run_job_chunk, chunks, execution, on_done=advance)
+    finally:
+        bar.close()
+    return [result for chunk in results for result in chunk]
 
 
-def run_each(
-    scenarios: list[Scenario], seeds: list[int], progress: bool = True
-) -> list[ReplicateResult]:
-    """Replicate i runs scenarios[i] with seeds[i] (e.g. one posterior draw per replicate)."""
-    pairs = tqdm(
-        list(zip(scenarios, seeds, strict=True)), desc="posterior", unit="run", disable=not progress
-    )
-    return [run_replicate(scenario, seed, i) for i, (scenario, seed) in enumerate(pairs)]
+def run_job_chunk(jobs: list[Job]) -> list[ReplicateResult]:
+    return [run_replicate(job.scenario, job.seed, job.replicate) for job in jobs]
+
+
+def seconds_per_run(scenario: Scenario) -> float:
+    """A rough estimate of one replicate's run time here, from its person-days."""
+    person_days = scenario.population.total * scenario.timeline.days
+    return RUN_OVERHEAD_SECONDS + FULL_SCALE_SECONDS * person_days / FULL_SCALE_PERSON_DAYS
+
+
+def chunk_size(scenarios: list[Scenario], slots: int, requested: int | None = None) -> int:
+    """Runs per task: about TARGET_TASK_SECONDS of work, but at least two tasks per slot."""
+    if requested:
+        return requested
+    if not scenarios:
+        return 1
+    slowest = max(seconds_per_run(scenario) for scenario in scenarios)
+    by_time = max(1, int(TARGET_TASK_SECONDS / slowest))
+    balanced = max(1, math.ceil(len(scenarios) / max(1, 2 * slots)))
+    return min(by_time, balanced)

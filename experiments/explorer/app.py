@@ -9,7 +9,6 @@ only lays out widgets and wires them to that logic.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -19,7 +18,7 @@ import solara
 import solara.lab
 
 from experiments.core import library as scenarios
-from experiments.core.executors import available_cores, process_pool
+from experiments.core.executors import Execution, available_cores, process_pool
 from experiments.core.outputs import write_atomic
 from experiments.core.plotting import ROUTE_LABELS
 from experiments.core.scenario_file import scenario_toml
@@ -50,9 +49,11 @@ save_path = solara.reactive(SAVE_NAME)
 
 
 @lru_cache(maxsize=1)
-def _pool() -> Executor:
+def _pool() -> Execution:
     """One pool for every tab, started on first use."""
-    return process_pool(available_cores())[0]
+    cores = available_cores()
+    pool, method = process_pool(cores)
+    return Execution(pool, 2 * cores, f"on local processes ({cores} workers, {method})")
 
 
 _baseline_lock = threading.Lock()
@@ -63,7 +64,7 @@ def _baseline(replicates: int, seed: int) -> Outcome:
     return simulate(ctl.library("baseline"), replicates, seed, _executor(replicates))
 
 
-def _executor(replicates: int) -> Executor | None:
+def _executor(replicates: int) -> Execution | None:
     return _pool() if replicates >= PARALLEL_FROM else None
 
 

@@ -10,7 +10,6 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -22,8 +21,9 @@ import pandas as pd
 from experiments.compare import tables as compare
 from experiments.compare.tables import HEADLINE
 from experiments.core import plotting
+from experiments.core.executors import Execution
 from experiments.core.manifest import build_manifest, now
-from experiments.core.replicates import ReplicateResult, replicate_seeds, run_replicate
+from experiments.core.replicates import ReplicateResult, replicate_jobs, replicate_seeds, run_jobs
 from experiments.core.tables import counted_days, daily_table, summary_table
 from model.population import State
 from model.scenario import Scenario
@@ -101,26 +101,17 @@ def simulate(
     scenario: Scenario,
     replicates: int,
     entropy: int,
-    executor: Executor | None = None,
+    execution: Execution | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Run `replicates` replicates with the seeds `ifrp run --seed ENTROPY` would use.
 
-    With an executor the replicates run in parallel; `progress(done, total)` is called as they
-    finish. The results are the same either way.
+    With an execution of several workers the replicates run in parallel; `progress(done,
+    total)` is called as they finish. The results are the same either way.
     """
     started = now()
-    seeds = replicate_seeds(entropy, replicates)
-    if executor is None:
-        finished = (run_replicate(scenario, seed, i) for i, seed in enumerate(seeds))
-    else:
-        futures = [executor.submit(run_replicate, scenario, s, i) for i, s in enumerate(seeds)]
-        finished = (future.result() for future in futures)
-    results = []
-    for result in finished:
-        results.append(result)
-        if progress:
-            progress(len(results), replicates)
+    jobs = replicate_jobs(scenario, replicate_seeds(entropy, replicates))
+    results = run_jobs(jobs, execution, progress=progress or False)
     return Outcome(scenario, entropy, results, started)
 
 

@@ -3,55 +3,51 @@ its own run folder, compared with the first."""
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from experiments.compare import tables as compare
 from experiments.compare.command import write_comparison
-from experiments.core import library as scenarios
+from experiments.core import library
 from experiments.core.outputs import check_destination
+from experiments.run.one import RunOptions, run_scenario
 from model.scenario import ScenarioError
 
 REFERENCE = "baseline"
 COMPARISON = "comparison"  # OUT/comparison: the folder name no run may take
 
 
-def library() -> list[str]:
+def library_names() -> list[str]:
     """Every scenario in experiments/scenarios/, the baseline first (the reference)."""
-    names = scenarios.available()
+    names = library.available()
     return [REFERENCE, *(name for name in names if name != REFERENCE)]
 
 
-def run_many(args: argparse.Namespace, run_one: Callable[[argparse.Namespace], int]) -> int:
+def run_many(names: list[str], out: Path | None, options: RunOptions) -> int:
     """Run each scenario into OUT/NAME with the same seeds, then compare them in
     OUT/comparison (the first scenario is the reference)."""
-    names = _names(args)
-    for name in names:  # bad input stops here, before anything is written
-        scenarios.resolve(name)
+    chosen = [library.resolve(name) for name in names]  # bad input stops here, unwritten
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("results") / "runs" / f"scenarios-{stamp}"
-    check_destination(out, args.force)
-    folders = []
-    for label, name in zip(_labels(names), names, strict=True):
-        single = argparse.Namespace(**vars(args))
-        single.scenario, single.more, single.all, single.out = name, [], False, out / label
-        status = run_one(single)
-        if status:
-            return status
-        folders.append(out / label)
-    return write_comparison(compare.read_runs(folders), out / COMPARISON, args.force, args.quiet)
+    out = out or Path("results") / "runs" / f"scenarios-{stamp}"
+    check_destination(out, options.force)
+    with options.open_executor(chosen) as execution:
+        folders = [
+            run_scenario(name, out / label, options, execution)
+            for label, name in zip(_labels(names), names, strict=True)
+        ]
+    runs = compare.read_runs(folders)
+    return write_comparison(runs, out / COMPARISON, options.force, options.quiet)
 
 
-def _names(args: argparse.Namespace) -> list[str]:
-    if not args.all:
-        return [args.scenario, *args.more]
-    if args.more or args.scenario != REFERENCE:
+def scenario_names(first: str, more: list[str], everything: bool) -> list[str]:
+    """The scenarios of `ifrp run FIRST MORE...`, or of `ifrp run --all` (the library)."""
+    if not everything:
+        return [first, *more]
+    if more or first != REFERENCE:
         raise ScenarioError(
             "ifrp run", "--all", "scenarios named as well", "--all alone, or a list of scenarios"
         )
-    return library()
+    return library_names()
 
 
 def _labels(names: list[str]) -> list[str]:

@@ -9,24 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from experiments.core import replicates
 from experiments.core.outputs import write_atomic
 from experiments.core.replicates import run_replicate
 from experiments.core.tables import summary_table
 from model.scenario import Scenario
-from model.schema import STATUSES
-
-# Aim for tasks of about this many seconds: long enough that scheduling costs nothing, short
-# enough that an interruption loses little (architecture.md §4: 10-60 s).
-TARGET_TASK_SECONDS = 20.0
-# Seconds per run: fixed cost, plus per 1.7 million persons over 110 days (measured on 2 cores).
-RUN_OVERHEAD_SECONDS = 0.04
-FULL_SCALE_SECONDS = 0.25
-FULL_SCALE_PERSON_DAYS = 1.7e6 * 110
 
 
 @dataclass(frozen=True)
@@ -75,22 +66,9 @@ def failed_rows(runs: list[Run], error: BaseException) -> list[dict]:
 # --- chunking ------------------------------------------------------------------------------
 
 
-def seconds_per_run(scenario: Scenario) -> float:
-    persons = sum(scenario.population.persons(status) for status in STATUSES)
-    person_days = persons * scenario.timeline.days
-    return RUN_OVERHEAD_SECONDS + FULL_SCALE_SECONDS * person_days / FULL_SCALE_PERSON_DAYS
-
-
 def chunk_size(runs: list[Run], slots: int, requested: int | None = None) -> int:
-    """Runs per task: about TARGET_TASK_SECONDS of work, but at least two tasks per slot."""
-    if requested:
-        return requested
-    if not runs:
-        return 1
-    slowest = max(seconds_per_run(run.scenario) for run in runs)
-    by_time = max(1, int(TARGET_TASK_SECONDS / slowest))
-    balanced = max(1, math.ceil(len(runs) / max(1, 2 * slots)))
-    return min(by_time, balanced)
+    """Runs per task: see `experiments.core.replicates.chunk_size`."""
+    return replicates.chunk_size([run.scenario for run in runs], slots, requested)
 
 
 def make_chunks(runs: list[Run], size: int) -> list[list[Run]]:

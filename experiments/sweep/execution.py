@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from experiments.core.executors import Execution, open_executor
+from experiments.core.executors import Execution, open_executor, run_chunks
 from experiments.core.manifest import build_manifest, git_state, now
 from experiments.core.outputs import check_destination, write_atomic
 from experiments.sweep import figures as sweep_figures
@@ -132,8 +131,6 @@ def execute(
 ) -> None:
     """Run the chunks, a few in flight at a time, writing each one's rows as it finishes."""
     total = len(plan.runs())
-    queue = iter(chunks)
-    in_flight: dict[Future, list[Run]] = {}
     bar = tqdm(
         total=total,
         initial=total - sum(len(c) for c in chunks),
@@ -147,42 +144,10 @@ def execute(
         write_chunk(chunk_path(out / "chunks", chunk, plan.sweep.replicates), rows)
         bar.update(len(rows))
 
-    def submit_next() -> None:
-        for chunk in queue:
-            try:
-                in_flight[execution.executor.submit(run_chunk, chunk)] = chunk
-                return
-            except Exception as error:  # the executor is broken: record, and try the next
-                store(chunk, failed_rows(chunk, error))
-
     try:
-        for _ in range(execution.slots):
-            submit_next()
-        while in_flight:
-            finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            for future in finished:
-                chunk = in_flight.pop(future)
-                try:
-                    rows = future.result()
-                except Exception as error:  # the task as a whole failed (e.g. a worker died)
-                    rows = failed_rows(chunk, error)
-                store(chunk, rows)
-                submit_next()
-    except KeyboardInterrupt:
-        for future in in_flight:
-            future.cancel()
-        _stop_workers(execution)
-        raise
+        run_chunks(run_chunk, chunks, execution, on_done=store, on_error=failed_rows)
     finally:
         bar.close()
-
-
-def _stop_workers(execution: Execution) -> None:
-    """On Ctrl-C, end local worker processes at once rather than waiting for their chunks."""
-    # ProcessPoolExecutor has no public way to stop running tasks before Python 3.14.
-    processes = getattr(execution.executor, "_processes", None) or {}
-    for process in list(processes.values()):
-        process.terminate()
 
 
 def finish(
