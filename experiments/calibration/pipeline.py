@@ -12,6 +12,7 @@ import json
 import pickle
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,17 @@ from experiments.calibration.simulate import Problem, simulate_many
 from experiments.core.executors import Execution
 from experiments.core.outputs import write_atomic
 from model.schema import ScenarioError
+
+# Seed streams. Every random number of a calibration comes from SeedSequence(entropy,
+# spawn_key=KEY): a simulator run's seed from KEY = (stage, generation, index)
+# (`Problem.seed`); the algorithms' own draws at a stage from (stage, number, ALGORITHM_DRAWS);
+# the final resampling of the ABC posterior is number POSTERIOR_RESAMPLING of the ABC stage;
+# differential evolution's draws have a key of their own.
+ALGORITHM_DRAWS = 99
+POSTERIOR_RESAMPLING = 999
+DE_DRAWS = (alg.STAGE_BEST_FIT, 1)
+
+Box = tuple[np.ndarray, np.ndarray]  # lower and upper corners in the unit cube
 
 
 @dataclass
@@ -92,7 +104,24 @@ def calibrate(
     progress: bool = True,
     force: bool = False,
 ) -> Calibration:
-    config = {
+    """Screening, history matching, ABC-SMC and a best-fit point; each stage's result is saved
+    in OUT/state as soon as it is done (the report is written by the command)."""
+    stages = Stages(problem, budget, StateFolder(out, _configuration(problem, budget), force))
+    stages.execution, stages.progress = execution, progress
+    screening = stages.screening()
+    simulator_var = stages.simulator_variance()
+    waves, box = stages.history_matching(simulator_var)
+    generations = stages.abc_smc(box)
+    posterior, median = stages.posterior(generations)
+    best_fit, best_fit_outputs = stages.best_fit(median)
+    return Calibration(
+        screening, waves, generations, posterior, best_fit, best_fit_outputs, simulator_var, box
+    )
+
+
+def _configuration(problem: Problem, budget: Budget) -> dict:
+    """Everything the results depend on: the resume key of the state folder."""
+    return {
         "entropy": problem.entropy,
         "method": alg.METHOD_VERSION,
         "budget": asdict(budget),
@@ -100,112 +129,138 @@ def calibrate(
         "targets": [asdict(t) for t in problem.targets],
         "base": problem.base.to_dict(),
     }
-    state = StateFolder(out, config, force)
 
-    def simulate(unit: np.ndarray, stage: int, generation: int) -> np.ndarray:
-        seeds = [problem.seed(stage, generation, i) for i in range(len(unit))]
+
+class Stages:
+    """The stages of a calibration, each run once and saved (`StateFolder.load_or`)."""
+
+    def __init__(self, problem: Problem, budget: Budget, state: StateFolder) -> None:
+        self.problem, self.budget, self.state = problem, budget, state
+        self.execution: Execution | None = None
+        self.progress = True
+        targets = problem.targets
+        self.fitted = np.array([t.kind != "derived" for t in targets])
+        self.primary = np.array([t.kind == "primary" for t in targets])
+        values = np.array([t.value for t in targets])
+        sd = np.array([t.observation_sd for t in targets])
+        self.observed, self.sd = values[self.fitted], sd[self.fitted]
+        self.primary_observed, self.primary_sd = values[self.primary], sd[self.primary]
+
+    def simulate(self, unit: np.ndarray, stage: int, generation: int) -> np.ndarray:
+        """The targets simulated at unit-cube points, each with its own seed (stage, generation,
+        index)."""
+        seeds = [self.problem.seed(stage, generation, i) for i in range(len(unit))]
         label = f"stage {stage}.{generation}"
-        return simulate_many(problem, problem.natural(unit), seeds, execution, label, progress)
+        values = self.problem.natural(unit)
+        return simulate_many(self.problem, values, seeds, self.execution, label, self.progress)
 
-    fitted = np.array([t.kind != "derived" for t in problem.targets])
-    observed = np.array([t.value for t in problem.targets])[fitted]
-    sd = np.array([t.observation_sd for t in problem.targets])[fitted]
+    def draws(self, stage: int, number: int) -> np.random.Generator:
+        """The algorithms' own random numbers at a stage (which points, which particles)."""
+        key = (stage, number, ALGORITHM_DRAWS)
+        return np.random.default_rng(np.random.SeedSequence(self.problem.entropy, spawn_key=key))
 
-    def rng(stage: int, number: int) -> np.random.Generator:
-        return np.random.default_rng(
-            np.random.SeedSequence(problem.entropy, spawn_key=(stage, number, 99))
+    def screening(self) -> alg.Screening:
+        def standardised(unit: np.ndarray, stage: int, generation: int) -> np.ndarray:
+            outputs = self.simulate(unit, stage, generation)[:, self.fitted]
+            return (outputs - self.observed) / self.sd
+
+        trajectories = self.budget.screening_trajectories
+        draws = self.draws(alg.STAGE_SCREENING, 0)
+        return self.state.load_or(
+            "screening",
+            partial(alg.morris, standardised, self.problem.dimension, trajectories, draws),
         )
 
-    screening = state.load_or(
-        "screening",
-        lambda: alg.morris(
-            lambda u, s, g: _standardised(simulate(u, s, g), fitted, observed, sd),
-            problem.dimension,
-            budget.screening_trajectories,
-            rng(alg.STAGE_SCREENING, 0),
-        ),
-    )
-    simulator_var = state.load_or(
-        "simulator_var", lambda: _simulator_var(problem, budget, simulate)
-    )
-    discrepancy = np.array([t.model_discrepancy for t in problem.targets])[fitted]
-    model_var = simulator_var[fitted] + (discrepancy * observed) ** 2
+    def simulator_variance(self) -> np.ndarray:
+        """Replicate variance of each target at the centre of the prior."""
 
-    waves: list[alg.Wave] = []
-    low, high = np.zeros(problem.dimension), np.ones(problem.dimension)
-    for number in range(budget.waves):
-        wave = state.load_or(
-            f"wave_{number}",
-            lambda low=low, high=high, number=number: alg.history_wave(
-                lambda u, s, g: simulate(u, s, g)[:, fitted],
+        def compute() -> np.ndarray:
+            centre = np.full((self.budget.variance_replicates, self.problem.dimension), 0.5)
+            return self.simulate(centre, alg.STAGE_PREDICTIVE, 0).var(axis=0, ddof=1)
+
+        return self.state.load_or("simulator_var", compute)
+
+    def history_matching(self, simulator_var: np.ndarray) -> tuple[list[alg.Wave], Box]:
+        """Waves that rule out implausible regions; returns them and the last box."""
+        discrepancy = np.array([t.model_discrepancy for t in self.problem.targets])[self.fitted]
+        model_var = simulator_var[self.fitted] + (discrepancy * self.observed) ** 2
+
+        def fitted_outputs(unit: np.ndarray, stage: int, generation: int) -> np.ndarray:
+            return self.simulate(unit, stage, generation)[:, self.fitted]
+
+        waves: list[alg.Wave] = []
+        low, high = np.zeros(self.problem.dimension), np.ones(self.problem.dimension)
+        for number in range(self.budget.waves):
+            wave = partial(
+                alg.history_wave,
+                fitted_outputs,
                 low,
                 high,
                 number,
-                budget.wave_points,
-                observed,
-                sd**2,
+                self.budget.wave_points,
+                self.observed,
+                self.sd**2,
                 model_var,
-                rng(alg.STAGE_HISTORY, number),
-            ),
-        )
-        waves.append(wave)
-        low, high = alg.next_box(wave)
+                self.draws(alg.STAGE_HISTORY, number),
+            )
+            waves.append(self.state.load_or(f"wave_{number}", wave))
+            low, high = alg.next_box(waves[-1])
+        return waves, (low, high)
 
-    # The soft secondary targets rule regions out (history matching) but the ABC likelihood
-    # uses the independent primary targets only: secondary facts the model cannot meet jointly
-    # must not pull the posterior away from the reported totals.
-    primary = np.array([t.kind == "primary" for t in problem.targets])
-    primary_observed = np.array([t.value for t in problem.targets])[primary]
-    primary_sd = np.array([t.observation_sd for t in problem.targets])[primary]
+    def distance(self, outputs: np.ndarray) -> np.ndarray:
+        """ABC's distance: the root mean square standardised error of the primary targets.
 
-    def distance(outputs: np.ndarray) -> np.ndarray:
-        errors = (outputs[:, primary] - primary_observed) / primary_sd
+        The soft secondary targets rule regions out (history matching) but not here: secondary
+        facts the model cannot meet jointly must not pull the posterior away from the reported
+        totals.
+        """
+        errors = (outputs[:, self.primary] - self.primary_observed) / self.primary_sd
         return np.sqrt(np.mean(errors**2, axis=1))
 
-    generations = [
-        state.load_or(
-            "generation_0",
-            lambda: alg.abc_first_generation(
-                simulate, distance, low, high, budget.particles, rng(alg.STAGE_ABC, 0)
-            ),
+    def abc_smc(self, box: Box) -> list[alg.Generation]:
+        low, high = box
+        first = partial(
+            alg.abc_first_generation,
+            self.simulate,
+            self.distance,
+            low,
+            high,
+            self.budget.particles,
+            self.draws(alg.STAGE_ABC, 0),
         )
-    ]
-    for number in range(1, budget.generations):
-        previous = generations[-1]
-        generations.append(
-            state.load_or(
-                f"generation_{number}",
-                lambda previous=previous, number=number: alg.abc_next_generation(
-                    simulate,
-                    distance,
-                    previous,
-                    number,
-                    low,
-                    high,
-                    rng(alg.STAGE_ABC, number),
-                    max_batches=budget.abc_max_batches,
-                ),
+        generations = [self.state.load_or("generation_0", first)]
+        for number in range(1, self.budget.generations):
+            following = partial(
+                alg.abc_next_generation,
+                self.simulate,
+                self.distance,
+                generations[-1],
+                number,
+                low,
+                high,
+                self.draws(alg.STAGE_ABC, number),
+                max_batches=self.budget.abc_max_batches,
             )
+            generations.append(self.state.load_or(f"generation_{number}", following))
+        return generations
+
+    def posterior(self, generations: list[alg.Generation]) -> tuple[np.ndarray, np.ndarray]:
+        """An equally weighted posterior sample (natural units) and its median point.
+
+        The data leave most parameters free: their posterior median is a central value that
+        does not hang on which particle happened to land nearest the data (scenario answers
+        did).
+        """
+        resampling = self.draws(alg.STAGE_ABC, POSTERIOR_RESAMPLING)
+        sample = alg.resample(generations[-1], self.budget.particles, resampling)
+        median = self.problem.natural(np.median(sample, axis=0)[None, :])[0]
+        return self.problem.natural(sample), median
+
+    def best_fit(self, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        compute = partial(
+            _best_fit, self.problem, self.budget, start, self.execution, self.progress
         )
-    sample = alg.resample(generations[-1], budget.particles, rng(alg.STAGE_ABC, 999))
-    posterior = problem.natural(sample)
-    # The data leave most parameters free: their posterior median is a central value that does
-    # not hang on which particle happened to land nearest the data (scenario answers did).
-    start = problem.natural(np.median(sample, axis=0)[None, :])[0]
-    best = state.load_or("best_fit", lambda: _best_fit(problem, budget, start, execution, progress))
-    return Calibration(
-        screening, waves, generations, posterior, best[0], best[1], simulator_var, (low, high)
-    )
-
-
-def _standardised(outputs, fitted, observed, sd) -> np.ndarray:
-    return (outputs[:, fitted] - observed) / sd
-
-
-def _simulator_var(problem: Problem, budget: Budget, simulate) -> np.ndarray:
-    """Replicate variance of each target at the centre of the prior."""
-    centre = np.full((budget.variance_replicates, problem.dimension), 0.5)
-    return simulate(centre, alg.STAGE_PREDICTIVE, 0).var(axis=0, ddof=1)
+        return self.state.load_or("best_fit", compute)
 
 
 def _best_fit(
@@ -262,7 +317,7 @@ def _best_fit(
         init="latinhypercube",
         updating="deferred",
         vectorized=True,
-        rng=np.random.default_rng(np.random.SeedSequence(problem.entropy, spawn_key=(4, 1))),
+        rng=np.random.default_rng(np.random.SeedSequence(problem.entropy, spawn_key=DE_DRAWS)),
         x0=start_unit[free],
     )
     bar.close()

@@ -259,18 +259,11 @@ def _screening_figure(problem: Problem, result: Calibration, path: Path) -> None
 
 def write_report(problem: Problem, result: Calibration, predictive: dict, folder: Path) -> None:
     table = identifiability_table(problem, result)
-    primaries = sum(t.kind == "primary" for t in problem.targets)
     final = result.generations[-1]
     lines = [
         "# Calibration report",
         "",
-        "Targets: the interior ministry's figures of 2 January 2024 (docs/facts.md §1). Only the",
-        "three route totals are independent (`primary`); the total and the remaining stock follow",
-        "from them (`derived`, shown but not fitted); arrests, the deportation share and",
-        "Balochistan's share of arrests are soft `secondary` targets with wide observation errors.",
-        f"{primaries} independent numbers cannot identify {problem.dimension} parameters: the",
-        "table says which ones the data pin down (posterior sd well below prior sd) and which",
-        "they do not.",
+        *_targets_paragraph(problem),
         "",
         "Method: Morris screening; history matching in waves on simulator runs (implausibility",
         "<= 3 over primary and secondary targets, with simulator variance and a model",
@@ -313,6 +306,38 @@ def write_report(problem: Problem, result: Calibration, predictive: dict, folder
         "",
     ]
     (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+KIND_ROLES = {
+    "primary": "independent, fitted by every stage",
+    "secondary": "soft: history matching rules regions out with them, the ABC-SMC does not",
+    "derived": "follow from the primary ones: shown, not fitted",
+}
+
+
+def _targets_paragraph(problem: Problem) -> list[str]:
+    """What the calibration was fitted to, from its targets table."""
+    lines = []
+    for kind, role in KIND_ROLES.items():
+        targets = [t for t in problem.targets if t.kind == kind]
+        if targets:
+            lines += ["", f"`{kind}` targets ({role}):", ""]
+            lines += [f"- {_describe(t)}" for t in targets]
+    primaries = sum(t.kind == "primary" for t in problem.targets)
+    return [
+        "Targets (from the targets table, with their sources):",
+        *lines,
+        "",
+        f"{primaries} independent numbers cannot identify {problem.dimension} parameters "
+        f"({', '.join(f'`{p.name}`' for p in problem.priors)}): the table below says which ones",
+        "the data pin down (posterior sd well below prior sd) and which they do not.",
+    ]
+
+
+def _describe(target: Target) -> str:
+    value = f"{target.value:,.0f}" if target.value >= 100 else f"{target.value:g}"
+    period = f"{target.period_start:%d %b %Y} to {target.period_end:%d %b %Y}"
+    return f"`{target.quantity}` = {value} ({period}): {target.counts}; source: {target.source}"
 
 
 def _discrepancies(targets: list[Target]) -> str:
