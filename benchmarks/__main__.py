@@ -18,7 +18,7 @@ from experiments.core.outputs import write_json
 STEPS = ("replicate", "scaling", "plain_mesa", "sweep")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("results/benchmarks"))
     parser.add_argument(
@@ -31,7 +31,7 @@ def main() -> None:
         help="run only these steps, reading the others' results from --out (e.g. to re-measure "
         "one that a burst of activity from other programs spoiled)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     quick = args.quick
     steps = {
         "replicate": lambda: replicate.measure(runs=2 if quick else 7),
@@ -42,7 +42,7 @@ def main() -> None:
             sizes=(5_000, 10_000) if quick else plain.SIZES, max_seconds=0 if quick else 180
         ),
         "sweep": lambda: (
-            sweep.measure(replicates=4, chunk=2, rounds=1) if quick else sweep.measure()
+            sweep.measure(replicates=4, chunk=2, rounds=1, quick=True) if quick else sweep.measure()
         ),
     }
     reports = {}

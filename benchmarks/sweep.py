@@ -114,9 +114,13 @@ def with_dask(chunks: list[list[int]], trim_memory: bool = False) -> dict:
     return {"executor": name, "startup_seconds": startup, **report}
 
 
-def measure(replicates: int = 128, chunk: int = 32, rounds: int = 3) -> dict:
+def measure(replicates: int = 128, chunk: int = 32, rounds: int = 3, quick: bool = False) -> dict:
     """Each executor `rounds` times, interleaved, so that a busy spell of a shared host falls
-    on every executor alike; the median throughput of each is reported, with every round's."""
+    on every executor alike; the median throughput of each is reported, with every round's.
+
+    `quick`: two executors only (2 local processes, and Dask as `ifrp sweep --scheduler` runs
+    it), to check that the benchmark works, not to measure.
+    """
     seeds = replicate_seeds(ENTROPY, replicates)
     chunks = [seeds[i : i + chunk] for i in range(0, replicates, chunk)]
     executors = [
@@ -125,6 +129,8 @@ def measure(replicates: int = 128, chunk: int = 32, rounds: int = 3) -> dict:
         with_dask,
         lambda chunks: with_dask(chunks, trim_memory=True),
     ]
+    if quick:
+        executors = executors[1:3]
     rounds_run = [[sweep(chunks) for sweep in executors] for _ in range(rounds)]
     reference = rounds_run[0][0]["results"]
     identical = all(run.pop("results") == reference for runs in rounds_run for run in runs)
