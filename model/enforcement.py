@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class ArrestLine(Protocol):
     """The households of one status group in the order police would arrest them.
 
-    `model.thresholds.ThresholdQueue` in the engine; daily draws by household agents in the
+    `model.thresholds.ThresholdLine` in the engine; daily draws by household agents in the
     plain-Mesa version (`model.household_agents.ArrestDraws`).
     """
 
@@ -45,12 +45,12 @@ class ProvincialEnforcement(mesa.Agent):
         model: RepatriationModel,
         province: Province,
         index: int,
-        arrest_queues: dict[int, ArrestLine],
+        arrest_lines: dict[int, ArrestLine],
     ) -> None:
         super().__init__(model)
         self.province = province
         self.index = index
-        self.arrest_queues = arrest_queues  # by status index
+        self.arrest_lines = arrest_lines  # by status index
         self.detained_persons = 0
         self._detention: deque[tuple[int, np.ndarray, int]] = deque()
 
@@ -72,20 +72,20 @@ class ProvincialEnforcement(mesa.Agent):
     def arrest(self) -> None:
         model = self.model
         enforcement = model.settings.enforcement
-        for status, queue in self.arrest_queues.items():
+        for status, line in self.arrest_lines.items():
             start = model.enforcement_start[status]
             if start is None or model.day < start:
                 continue
             level = rules.enforcement_level(model.day - start, enforcement)
             hazard = rules.arrest_hazard(level, self.province.enforcement_factor, enforcement)
-            reached = queue.raise_level(hazard)
+            reached = line.raise_level(hazard)
             if len(reached) == 0:
                 continue
             at_home = np.flatnonzero(model.population.state[reached] == State.HOME)
             cumulative = np.cumsum(model.population.size[reached[at_home]])
             fit = int(cumulative.searchsorted(self.free_places, side="right"))
             # Households reached but beyond the centres' room stay first in line for tomorrow.
-            queue.release(len(reached) if fit == len(at_home) else int(at_home[fit]))
+            line.release(len(reached) if fit == len(at_home) else int(at_home[fit]))
             if fit == 0:
                 continue
             arrested = reached[at_home[:fit]]

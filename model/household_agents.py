@@ -7,7 +7,7 @@ household by household, whom they would arrest. Both draws use the very rule fun
 `model.rules`, called with one household's numbers. Everything else is shared: the population
 synthesis, the policy calendar, the crossings and their queues, travel, holding centres and
 the ledger, so comparing the two versions tests the engine's execution (exponential thresholds,
-sorted queues, arrays), not a second copy of the rules.
+sorted lines, arrays), not a second copy of the rules.
 
 It is slow by design (about 250,000 agents at full scale); use it at small populations.
 """
@@ -65,7 +65,7 @@ class Household(mesa.Agent):
 class ArrestDraws:
     """Police's line in one (province, status) group, drawn household by household each day.
 
-    The same interface as `model.thresholds.ThresholdQueue`, so `ProvincialEnforcement` applies
+    The same interface as `model.thresholds.ThresholdLine`, so `ProvincialEnforcement` applies
     the same holding-capacity rule to both: households caught but beyond the centres' room
     stay first in line for the next day.
     """
@@ -97,7 +97,7 @@ class HouseholdAgentModel(RepatriationModel):
     def _departure_lines(self, rng: np.random.Generator) -> dict:
         self.departure_draws = _scalar_draws(rng)
         self.households = [Household(self, row) for row in range(self.population.households)]
-        return {}  # no threshold queues: households decide in `decide_departures`
+        return {}  # no threshold lines: households decide in `decide_departures`
 
     def _arrest_lines(self, rng: np.random.Generator) -> dict[tuple[int, int], ArrestDraws]:
         groups: dict[tuple[int, int], list[Household]] = {}

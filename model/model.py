@@ -24,7 +24,7 @@ from model.population import State, synthesise
 from model.reporters import MODEL_REPORTERS
 from model.scenario import Province, Scenario, default_scenario
 from model.schema import STATUSES
-from model.thresholds import ThresholdQueue
+from model.thresholds import ThresholdLine
 from model.transit import Transit
 
 
@@ -57,7 +57,7 @@ class RepatriationModel(mesa.Model):
         self._pressure_rows, self._exposure_rows = self.pressure.tolist(), self.exposure.tolist()
         self.enforcement_start = enforcement_starts(s)
 
-        self.departure_queues = self._departure_lines(departure_rng)
+        self.departure_lines = self._departure_lines(departure_rng)
         arrest_lines = self._arrest_lines(arrest_rng)
         self.checkpoints = [Checkpoint(self, spec, i) for i, spec in enumerate(s.checkpoints)]
         self.enforcement = [
@@ -72,21 +72,21 @@ class RepatriationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
         self.running = True
 
-    def _departure_lines(self, rng: np.random.Generator) -> dict[tuple[int, int], ThresholdQueue]:
+    def _departure_lines(self, rng: np.random.Generator) -> dict[tuple[int, int], ThresholdLine]:
         """Who leaves home when, by (province, status) group (readiness as propensity)."""
-        return self._threshold_queues(self.population.readiness, rng)
+        return self._threshold_lines(self.population.readiness, rng)
 
-    def _arrest_lines(self, rng: np.random.Generator) -> dict[tuple[int, int], ThresholdQueue]:
+    def _arrest_lines(self, rng: np.random.Generator) -> dict[tuple[int, int], ThresholdLine]:
         """Who is arrested when, by (province, status) group (visibility as propensity)."""
-        return self._threshold_queues(self.population.visibility, rng)
+        return self._threshold_lines(self.population.visibility, rng)
 
-    def _threshold_queues(
+    def _threshold_lines(
         self, propensity: np.ndarray, rng: np.random.Generator
-    ) -> dict[tuple[int, int], ThresholdQueue]:
-        """One queue per (province, status) group that has households."""
+    ) -> dict[tuple[int, int], ThresholdLine]:
+        """One line per (province, status) group that has households."""
         blocks = self.population.blocks
         return {
-            group: ThresholdQueue(np.arange(rows.start, rows.stop), propensity[rows], rng)
+            group: ThresholdLine(np.arange(rows.start, rows.stop), propensity[rows], rng)
             for group, rows in sorted(blocks.items())
         }
 
@@ -116,13 +116,13 @@ class RepatriationModel(mesa.Model):
         arrested, departed = arrested.tolist(), departed.tolist()
         pressure, exposure = self._pressure_rows[self.day], self._exposure_rows[self.day]
         reached = []
-        for (province, status), queue in self.departure_queues.items():
+        for (province, status), line in self.departure_lines.items():
             risk = exposure[status] * rules.perceived_risk(
                 pressure[status], arrested[province], departed[province], behaviour
             )
-            group = queue.raise_level(rules.departure_hazard(risk, behaviour))
+            group = line.raise_level(rules.departure_hazard(risk, behaviour))
             if len(group):
-                queue.release(len(group))
+                line.release(len(group))
                 reached.append(group)
         if not reached:
             return

@@ -37,7 +37,7 @@ def _octave_of(value: float) -> int:
     return math.frexp(value)[1]
 
 
-class ThresholdQueue:
+class ThresholdLine:
     """The households of one group, in the order a rising cumulative hazard reaches them."""
 
     def __init__(self, households: np.ndarray, propensity: np.ndarray, rng: np.random.Generator):

@@ -1,5 +1,5 @@
 """Bad input exits with status 2, names the file, the field and what is allowed, and writes
-nothing (architecture.md §5)."""
+nothing (README, "Scenarios" and "Bad input")."""
 
 from __future__ import annotations
 

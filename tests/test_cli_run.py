@@ -1,4 +1,5 @@
-"""`ifrp run` end to end on a small population: the result folder of architecture.md §5."""
+"""`ifrp run` end to end on a small population: the result folder that the README's
+"Running it" describes (the command-line contract)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from model.household_queue import HouseholdQueue
 from model.ledger import Ledger
 from model.population import allocate, household_sizes
 from model.scenario import ScenarioError, default_scenario, load_scenario
-from model.thresholds import ThresholdQueue
+from model.thresholds import ThresholdLine
 
 FAST = settings(max_examples=60, deadline=None, database=None, derandomize=True)
 LARGEST_HOUSEHOLD = default_scenario().population.max_household_size
@@ -120,12 +120,12 @@ def test_the_peer_window_changes_departures():
     assert departed(28) > departed(1), "a longer memory of departures adds perceived risk"
 
 
-# --- thresholds.ThresholdQueue --------------------------------------------------------------
+# --- thresholds.ThresholdLine --------------------------------------------------------------
 
 
 def reach_days(propensity: np.ndarray, hazards: np.ndarray, seed: int) -> np.ndarray:
     """Day (1-based raise count) on which each household is reached; 0 if never."""
-    queue = ThresholdQueue(np.arange(len(propensity)), propensity, np.random.default_rng(seed))
+    queue = ThresholdLine(np.arange(len(propensity)), propensity, np.random.default_rng(seed))
     days = np.zeros(len(propensity), dtype=np.int64)
     for day, hazard in enumerate(hazards, start=1):
         reached = queue.raise_level(float(hazard))
@@ -179,7 +179,7 @@ def test_threshold_queue_orders_households_and_never_reaches_zero_propensity():
 
 
 def test_threshold_queue_keeps_unreleased_households_first_in_line():
-    queue = ThresholdQueue(np.arange(100), np.ones(100), np.random.default_rng(2))
+    queue = ThresholdLine(np.arange(100), np.ones(100), np.random.default_rng(2))
     reached = queue.raise_level(0.5)
     assert len(reached) > 10
     queue.release(3)
@@ -198,7 +198,7 @@ def test_threshold_queue_reaches_exactly_the_keys_below_the_level(propensity, ha
     threshold / propensity is at most the float32 level: the quiet-day shortcut never skips
     one, nor reaches one early."""
     propensity = np.array(propensity)
-    queue = ThresholdQueue(np.arange(len(propensity)), propensity, np.random.default_rng(seed))
+    queue = ThresholdLine(np.arange(len(propensity)), propensity, np.random.default_rng(seed))
     thresholds = np.random.default_rng(seed).standard_exponential(len(propensity), np.float32)
     with np.errstate(divide="ignore", over="ignore"):
         keys = thresholds / propensity.astype(np.float32)
