@@ -16,6 +16,7 @@ from pathlib import Path
 from experiments.calibration.budget import Budget
 from experiments.calibration.parameters import DEFAULT_PRIORS
 from experiments.core.arguments import DEFAULT_SEED, add_output_options, integer_in
+from experiments.core.calibrated import CALIBRATED_DIR
 from experiments.explorer.server import DEFAULT_HOST, DEFAULT_PORT
 from experiments.observed.targets import DEFAULT_TARGETS
 from model.schema import ScenarioError
@@ -40,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Agent-based model of Pakistan's 2023-24 Illegal Foreigners Repatriation Plan.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in (add_run, add_calibrate, add_validate, add_sweeps, add_compare, add_explore):
+    adds = (add_run, add_calibrate, add_adopt, add_validate, add_sweeps, add_compare, add_explore)
+    for add in adds:
         add(commands)
     return parser
 
@@ -91,7 +93,7 @@ def add_run(commands: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--posterior",
         action="store_true",
-        help="draw each replicate's calibrated parameters from results/calibration/posterior.csv "
+        help="draw each replicate's calibrated parameters from the adopted posterior sample "
         "(the manifest's posterior_draws records the values each replicate used)",
     )
     _executor_options(run, "this process for a short run, all cores for a long one")
@@ -129,6 +131,21 @@ def add_calibrate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--force", action="store_true", help="discard another calibration's state")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=handler("experiments.calibration.command:command_calibrate"))
+
+
+def add_adopt(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "adopt",
+        help="make a calibration's best fit and posterior the ones every scenario uses",
+        description="Check a calibration folder's best_fit.csv and posterior.csv and copy them "
+        "into experiments/calibrated/, with adoption.json saying where they came from. "
+        "ifrp calibrate never does this itself.",
+    )
+    parser.add_argument("folder", type=Path, help="a folder written by `ifrp calibrate`")
+    parser.add_argument(
+        "--into", type=Path, default=CALIBRATED_DIR, help=f"default: {CALIBRATED_DIR}"
+    )
+    parser.set_defaults(func=handler("experiments.calibration.adopt:command_adopt"))
 
 
 def add_validate(commands: argparse._SubParsersAction) -> None:

@@ -200,7 +200,7 @@ def test_posterior_manifest_records_the_parameters_each_replicate_used(
     import hashlib
 
     path, sample = _posterior_file(tmp_path)
-    monkeypatch.setattr("experiments.run.posterior.POSTERIOR", path)
+    monkeypatch.setattr("experiments.core.calibrated.POSTERIOR", path)
     # A relative override multiplies each replicate's own drawn value, not the best fit's.
     scenario = write_toml(
         "[population]\nundocumented = 10000\n[enforcement]\narrest_hazard = { times = 2.0 }\n"
@@ -240,8 +240,9 @@ def test_posterior_manifest_records_the_parameters_each_replicate_used(
 def test_manifest_identifies_the_best_fit_applied(tmp_path, write_toml, ifrp, monkeypatch):
     import hashlib
 
-    best_fit = write_toml("[behaviour]\nfear_hazard = 0.03\n", "best_fit.toml")
-    monkeypatch.setattr("experiments.core.library.CALIBRATED", best_fit)
+    best_fit = tmp_path / "best_fit.csv"
+    best_fit.write_text("behaviour.fear_hazard\n0.03\n", encoding="utf-8")
+    monkeypatch.setattr("experiments.core.calibrated.BEST_FIT", best_fit)
     monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
     scenario = write_toml("[population]\nundocumented = 10000\n", "small.toml")
     out = tmp_path / "out"
@@ -258,6 +259,16 @@ def test_manifest_identifies_the_best_fit_applied(tmp_path, write_toml, ifrp, mo
     # The headline: singular for one replicate, and the queues as well as departures.
     assert "mean of 1 replicate," in stdout
     assert "peak_queue" in stdout
+
+
+def test_a_missing_calibration_is_a_clear_error(tmp_path, write_toml, ifrp, monkeypatch):
+    """No silent fall-back to the hand-set defaults: exit 2, naming the file and what to do."""
+    monkeypatch.setattr("experiments.core.calibrated.BEST_FIT", tmp_path / "none.csv")
+    scenario = write_toml("[population]\nundocumented = 10000\n", "small.toml")
+    status, _, err = ifrp("run", scenario, "--replicates", "1", "--out", tmp_path / "out")
+    assert status == 2
+    assert "none.csv" in err and "ifrp adopt" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_quiet_prints_only_the_folder_written(small_toml, tmp_path, ifrp, capsys, no_run_figures):

@@ -144,8 +144,8 @@ def calibrated(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("calibrated")
     (root / "small.toml").write_text(SMALL, encoding="utf-8")
-    (root / "fit_a.toml").write_text("[behaviour]\nfear_hazard = 0.03\n", encoding="utf-8")
-    (root / "fit_b.toml").write_text("[behaviour]\nfear_hazard = 0.04\n", encoding="utf-8")
+    (root / "fit_a.csv").write_text("behaviour.fear_hazard\n0.03\n", encoding="utf-8")
+    (root / "fit_b.csv").write_text("behaviour.fear_hazard\n0.04\n", encoding="utf-8")
     rng = np.random.default_rng(0)
     sample = pd.DataFrame({p.name: p.from_unit(rng.random(20)) for p in load_priors()})
     sample.to_csv(root / "posterior.csv", index=False)
@@ -154,9 +154,9 @@ def calibrated(tmp_path_factory):
     runs += (("posterior", "fit_a", ["--posterior"]),)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("experiments.run.figures.draw_all", lambda *args: [])
-        patch.setattr("experiments.run.posterior.POSTERIOR", root / "posterior.csv")
+        patch.setattr("experiments.core.calibrated.POSTERIOR", root / "posterior.csv")
         for label, fit, extra in runs:
-            patch.setattr("experiments.core.library.CALIBRATED", root / f"{fit}.toml")
+            patch.setattr("experiments.core.calibrated.BEST_FIT", root / f"{fit}.csv")
             made[label] = root / label
             args = ["run", str(root / "small.toml"), "--replicates", "1", "--seed", "2", *extra]
             assert main([*args, "--out", str(made[label]), "--quiet"]) == 0

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from experiments.calibration.parameters import load_priors
+from experiments.core.calibrated import read_levers
 from experiments.run.posterior import posterior_run
 
 
@@ -157,12 +158,12 @@ def test_posterior_runs_draw_their_own_parameters(tmp_path, write_toml):
     path = tmp_path / "posterior.csv"
     sample.to_csv(path, index=False)
     scenario = write_toml("[population]\nundocumented = 20000\n")
-    run = posterior_run(str(scenario), [1, 2, 3, 4], path)
+    run = posterior_run(str(scenario), [1, 2, 3, 4], read_levers(path))
     scenarios, draws = run.scenarios, run.rows
     assert len(set(draws)) > 1
     hazards = [s.behaviour.fear_hazard for s in scenarios]
     assert hazards == [pytest.approx(sample.loc[d, "behaviour.fear_hazard"]) for d in draws]
     # The scenario file's own settings win over the draw.
     assert all(s.population.undocumented == 20000 for s in scenarios)
-    again = posterior_run(str(scenario), [1, 2, 3, 4], path).scenarios
+    again = posterior_run(str(scenario), [1, 2, 3, 4], read_levers(path)).scenarios
     assert [s.behaviour.fear_hazard for s in again] == hazards

@@ -3,7 +3,7 @@
 Most names are scenario parameters (dotted keys). Two are derived levers, because shares must
 keep summing to one: `kp_other_share` (the part of Khyber Pakhtunkhwa's route shares that goes
 to crossings outside KP's count) and `balochistan_population_share` (the other provinces keep
-their relative sizes).
+their relative sizes); `experiments.core.calibrated.lever_overrides` maps them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.core.calibrated import lever_overrides
 from model.scenario import Scenario
 from model.schema import Field, ScenarioError, parse_value
 
@@ -64,38 +65,4 @@ def load_priors(path: Path = DEFAULT_PRIORS) -> list[Prior]:
 
 def overrides(base: Scenario, priors: list[Prior], values: np.ndarray) -> dict:
     """Scenario overrides (dotted keys) that set the parameters to `values`."""
-    result: dict = {}
-    for prior, value in zip(priors, values, strict=True):
-        if prior.name == "kp_other_share":
-            result.update(_kp_routes(base, float(value)))
-        elif prior.name == "balochistan_population_share":
-            result.update(_province_shares(base, float(value)))
-        else:
-            result[prior.name] = float(value)
-    return result
-
-
-def _kp_routes(base: Scenario, other_share: float) -> dict:
-    routes_of = {c.id: c.route for c in base.checkpoints}
-    kp = [r for r in base.routes if r.province == "khyber_pakhtunkhwa"]
-    outside = sum(r.share for r in kp if routes_of[r.checkpoint] == "other")
-    inside = sum(r.share for r in kp if routes_of[r.checkpoint] != "other")
-    result = {}
-    for r in kp:
-        if routes_of[r.checkpoint] == "other":
-            share = other_share * r.share / outside
-        else:
-            share = (1 - other_share) * r.share / inside
-        result[f"routes.khyber_pakhtunkhwa.{r.checkpoint}.share"] = share
-    return result
-
-
-def _province_shares(base: Scenario, balochistan: float) -> dict:
-    rest = sum(p.population_share for p in base.provinces if p.id != "balochistan")
-    result = {}
-    for p in base.provinces:
-        share = (
-            balochistan if p.id == "balochistan" else (1 - balochistan) * p.population_share / rest
-        )
-        result[f"provinces.{p.id}.population_share"] = share
-    return result
+    return lever_overrides(base, [prior.name for prior in priors], values)

@@ -11,12 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.calibration.parameters import overrides
 from experiments.calibration.pipeline import Calibration
 from experiments.calibration.simulate import Problem
-from experiments.core.scenario_file import overrides_toml
 from experiments.observed.targets import Target
-from model.scenario import expand_dotted
 
 UNIT_PRIOR_SD = 1 / np.sqrt(12)
 
@@ -57,7 +54,8 @@ def write_tables(problem: Problem, result: Calibration, predictive: dict, folder
         frame.insert(0, "draw", kind)
         rows.append(frame)
     pd.concat(rows).to_csv(folder / "predictive.csv", index=False)
-    (folder / "best_fit.toml").write_text(best_fit_toml(problem, result), encoding="utf-8")
+    best = pd.DataFrame([result.best_fit], columns=names)
+    best.to_csv(folder / "best_fit.csv", index=False)
 
 
 def identifiability_table(problem: Problem, result: Calibration) -> pd.DataFrame:
@@ -105,16 +103,6 @@ def _history_matching_note(result: Calibration) -> list[str]:
         "compares the posterior with the whole prior, so part of what it shows as constrained",
         "is the box's doing, which the secondary targets helped to shape.",
     ]
-
-
-def best_fit_toml(problem: Problem, result: Calibration) -> str:
-    """The best-fit point as a scenario file the baseline applies over the defaults."""
-    values = overrides(problem.base, list(problem.priors), result.best_fit)
-    comment = (
-        "Best-fit point of the committed calibration (ifrp calibrate); applied over the\n"
-        "defaults in model/data/ by every scenario. Do not edit by hand: re-run the calibration."
-    )
-    return overrides_toml(expand_dotted(values), comment)
 
 
 # --- figures ------------------------------------------------------------------------------

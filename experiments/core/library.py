@@ -1,7 +1,7 @@
 """Find a scenario by name (a file in experiments/scenarios/) or by path to a TOML file.
 
 Every scenario applies over the calibrated baseline: the defaults in model/data/ plus the
-best-fit point of the committed calibration (results/calibration/best_fit.toml), when present.
+adopted calibration's best fit (`experiments.core.calibrated`).
 """
 
 from __future__ import annotations
@@ -9,21 +9,14 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from model.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+from experiments.core.calibrated import calibrated_base
+from model.scenario import Scenario, ScenarioError, load_scenario
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
-CALIBRATED = Path(__file__).resolve().parents[2] / "results" / "calibration" / "best_fit.toml"
 
 
 def available() -> list[str]:
     return sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
-
-
-def calibrated_base() -> Scenario:
-    """The defaults with the committed best-fit point applied (the defaults alone if none)."""
-    if CALIBRATED.is_file():
-        return load_scenario(CALIBRATED, "calibrated")
-    return default_scenario()
 
 
 def resolve(name_or_path: str, base: Scenario | None = None) -> Scenario:

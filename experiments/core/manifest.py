@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from experiments.core import library as scenarios
+from experiments.core.calibrated import adopted_best_fit
 from model.scenario import Scenario
 
 PACKAGES = ("ifrp-abm", "mesa", "numpy", "scipy", "pandas", "matplotlib")
@@ -55,16 +55,12 @@ def file_entry(path: Path, sha256: str | None = None) -> dict:
 
 
 def calibration_entry() -> dict:
-    """The calibration a run's scenarios are applied over: the best-fit file and its sha256.
-
-    Call it when the scenarios are loaded, so that the hash is that of the file they read.
-    `ifrp compare` warns when two runs' entries differ (see `compare.calibration_notes`).
+    """The calibration a run's scenarios are applied over: the adopted best-fit file and its
+    sha256. Call it when the scenarios are loaded, so that the hash is that of the file they
+    read. `ifrp compare` warns when two runs' entries differ (`compare.calibration_notes`).
     """
-    try:
-        return {"parameters": "best fit", **file_entry(scenarios.CALIBRATED)}
-    except FileNotFoundError:
-        none = "hand-set defaults (no calibration found)"
-        return {"parameters": none, "file": None, "sha256": None}
+    levers = adopted_best_fit()
+    return {"parameters": "best fit", **file_entry(levers.file, levers.sha256)}
 
 
 def provenance(started: str) -> dict:

@@ -118,6 +118,7 @@ def _quantity(ledger: Ledger, scenario: Scenario, target: Target) -> float:
     )
     crossed = ledger.crossed[window, :, UNDOCUMENTED]
     routes = scenario.checkpoint_routes
+    arrests = ledger.arrests[window, :, UNDOCUMENTED]
     q = target.quantity
     if q in ROUTES:
         return float(crossed[:, routes == q].sum())
@@ -126,11 +127,13 @@ def _quantity(ledger: Ledger, scenario: Scenario, target: Target) -> float:
     if q == "remaining":
         last = timeline.index(target.period_end)
         return float(ledger.states[last, : State.DEPARTED, UNDOCUMENTED].sum())
-    arrests = ledger.arrests[window, :, UNDOCUMENTED]
     if q == "arrests":
         return float(arrests.sum())
     if q == "deported_share":
         return float(ledger.deported[window, :, UNDOCUMENTED].sum() / max(crossed.sum(), 1))
-    provinces = [p.id for p in scenario.provinces]
-    balochistan = arrests[:, provinces.index("balochistan")].sum()
-    return float(balochistan / max(arrests.sum(), 1))
+    if q == "balochistan_arrest_share":
+        provinces = [p.id for p in scenario.provinces]
+        balochistan = arrests[:, provinces.index("balochistan")].sum()
+        return float(balochistan / max(arrests.sum(), 1))
+    # load_targets refuses unknown quantities; a Target built in code can still name one.
+    raise ScenarioError("targets", "quantity", f"{q!r} is not known", ", ".join(QUANTITIES))
