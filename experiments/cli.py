@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from experiments.calibration.budget import Budget
 from experiments.calibration.parameters import DEFAULT_PRIORS
-from experiments.core.arguments import DEFAULT_SEED, add_output_options, integer_in
+from experiments.core.arguments import DEFAULT_SEED, add_output_options, add_yes_option, integer_in
 from experiments.core.calibrated import CALIBRATED_DIR
 from experiments.explorer.server import DEFAULT_HOST, DEFAULT_PORT
 from experiments.observed.targets import DEFAULT_TARGETS
@@ -47,13 +49,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run a sub-command; bad input (a file, a field, an output path) is one line and exit 2."""
     args = build_parser().parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    # SIGTERM (a job scheduler, `kill`) as Ctrl-C: workers are stopped and semaphores released
+    # on the way out, which the default (an immediate exit) would leak.
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
     try:
         return args.func(args)
     except ScenarioError as error:
         print(f"ifrp: error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except OSError as error:  # an output path that became unwritable (disk full, ...) or gone
+        print(f"ifrp: error: {describe_os_error(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("ifrp: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def describe_os_error(error: OSError) -> str:
+    """ "PATH: reason" for an error of the operating system, as one line."""
+    reason = error.strerror or str(error)
+    return f"{error.filename}: {reason}" if error.filename is not None else reason
 
 
 def add_run(commands: argparse._SubParsersAction) -> None:
@@ -83,6 +113,7 @@ def add_run(commands: argparse._SubParsersAction) -> None:
         help="run the baseline and every scenario of experiments/scenarios/ and compare them",
     )
     run.add_argument("--replicates", type=COUNT, default=10, help="replicates (default: 10)")
+    add_yes_option(run)
     run.add_argument(
         "--seed",
         type=SEED,
@@ -203,6 +234,7 @@ def _sweep_options(parser: argparse.ArgumentParser) -> None:
         help="runs per task (default: about 20 s of work, at least 2 tasks per worker)",
     )
     add_output_options(parser, "result folder (default: results/sweeps/NAME)")
+    add_yes_option(parser)
 
 
 def add_compare(commands: argparse._SubParsersAction) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 DEFAULT_SEED = 1  # root seed (entropy) of ifrp run and calibrate, and of a sweep naming none
+MAX_REPLICATES = 10_000  # more need --yes (experiments.core.estimate, which loads the model)
 
 
 def integer_in(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -21,6 +22,15 @@ def integer_in(low: int, high: int | None = None) -> Callable[[str], int]:
 
     parse.__name__ = "integer"  # argparse's message for a non-number: "invalid integer value"
     return parse
+
+
+def add_yes_option(parser: argparse.ArgumentParser) -> None:
+    """--yes: run more than MAX_REPLICATES replicates (a guard against a mistyped number)."""
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"run more than {MAX_REPLICATES:,} replicates (refused without it)",
+    )
 
 
 def add_output_options(

@@ -130,8 +130,12 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Execut
         yield Execution(InlineExecutor(), 1, "in this process (1 worker)")
         return
     pool, method = process_pool(workers)
+    execution = Execution(pool, 2 * workers, f"on local processes ({workers} workers, {method})")
     try:
-        yield Execution(pool, 2 * workers, f"on local processes ({workers} workers, {method})")
+        yield execution
+    except BaseException:  # Ctrl-C or an error: end the workers now, not after their tasks
+        stop_workers(execution)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

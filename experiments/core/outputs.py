@@ -6,17 +6,26 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from model.scenario import ScenarioError
 
+# Room left in a file name for the suffix of write_folder's temporary sibling (.NAME.tmp-PID).
+TEMPORARY_SUFFIX = 16
+LONGEST_NAME = 100  # characters in a name taken from a file (a folder name is 255 bytes at most)
+
 
 def check_destination(out: Path, force: bool) -> None:
     """Refuse an existing, non-empty folder unless it is an ifrp result folder and --force is
-    given (before any work is done): --force must never delete files that ifrp did not write."""
+    given, and a folder that cannot be written (before any work is done): --force must never
+    delete files that ifrp did not write."""
     if out.exists() and not out.is_dir():
         raise ScenarioError(str(out), "--out", "is a file", "a folder")
+    check_writable(out)
     if not out.exists() or not any(out.iterdir()):
         return
     if not is_result_folder(out):
@@ -30,6 +39,59 @@ def check_destination(out: Path, force: bool) -> None:
         raise ScenarioError(
             str(out), "--out", "exists and is not empty", "a new or empty folder, or --force"
         )
+
+
+def check_writable(out: Path, option: str = "--out") -> None:
+    """Refuse an output folder that cannot be written (under a file, read-only, no permission,
+    a name too long), before any work: a run must not end in an error after its last replicate.
+    Creates nothing: a probe folder is made and removed where the output will go."""
+    out = Path(os.path.abspath(out))
+    existing = next(folder for folder in (out, *out.parents) if os.path.lexists(folder))
+    if not existing.is_dir():
+        problem = f"{existing} is a file, not a folder"
+        raise ScenarioError(str(out), option, problem, "a path through folders")
+    longest = _name_max(existing) - TEMPORARY_SUFFIX
+    for name in out.relative_to(existing).parts:
+        if len(os.fsencode(name)) > longest:
+            problem = f"the name {name[:24]}... is too long ({len(os.fsencode(name))} bytes)"
+            raise ScenarioError(str(out), option, problem, f"names of up to {longest} bytes")
+    # write_folder writes a temporary sibling of `out`; a sweep and a calibration write in it.
+    for folder in {existing, existing.parent} if existing == out else {existing}:
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".ifrp-probe-", dir=folder))
+        except OSError as error:
+            problem = f"cannot write in {folder}: {error.strerror or error}"
+            raise ScenarioError(str(out), option, problem, "a folder you can write in") from None
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):  # not known on this system
+        return 255
+
+
+def safe_name(name: str, file: str, field: str) -> str:
+    """`name`, read from `file`, checked before it becomes a folder name under results/: a
+    plain name (no separator, no `..`, not hidden) cannot put the output anywhere else."""
+    unsafe = (
+        not name
+        or name.startswith(".")
+        or any(mark in name for mark in ("/", "\\", os.sep))
+        or any(not character.isprintable() for character in name)
+        or len(name) > LONGEST_NAME
+    )
+    if unsafe:
+        allowed = f"no / or \\, not starting with '.', {LONGEST_NAME} characters at most; or --out"
+        raise ScenarioError(file, field, f"{name!r} cannot name a folder", allowed)
+    return name
+
+
+def stamped_folder(parent: Path, name: str, file: str, field: str) -> Path:
+    """PARENT/NAME-YYYYmmdd-HHMMSS, the default --out of a result named after `name` (read
+    from `file`, where it is `field`)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return parent / f"{safe_name(name, file, field)}-{stamp}"
 
 
 def is_result_folder(folder: Path) -> bool:
@@ -64,19 +126,33 @@ def _is_leftover(entry: Path) -> bool:
 def write_folder(out: Path, write: Callable[[Path], None], force: bool = False) -> Path:
     """Call `write(tmp)` to fill a temporary folder, then move it to `out` in one step."""
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        write(tmp)
-        if out.exists():
-            check_destination(out, force)
-            shutil.rmtree(out)
-        tmp.rename(out)
-    finally:
+    with writing_to(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        try:
+            write(tmp)
+            if out.exists():
+                check_destination(out, force)
+                shutil.rmtree(out)
+            tmp.rename(out)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+@contextmanager
+def writing_to(out: Path, kept: str = "nothing was written") -> Iterator[None]:
+    """Turn a failure to write under `out` (disk full, folder removed, ...) into one line naming
+    it and saying what is left (`kept`), for exit status 2."""
+    try:
+        yield
+    except OSError as error:
+        reason = error.strerror or str(error)
+        path = error.filename if error.filename is not None else out
+        problem = f"cannot be written ({reason}); {kept}"
+        raise ScenarioError(str(path), "--out", problem, "a folder with room to write in") from None
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
