@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -12,13 +11,14 @@ import pandas as pd
 from experiments.compare import figures as compare_figures
 from experiments.compare import tables as compare
 from experiments.core.manifest import now, provenance
-from experiments.core.outputs import check_destination, write_folder, write_json
+from experiments.core.outputs import check_destination, stamped_folder, write_folder, write_json
 
 
 def command_compare(args: argparse.Namespace) -> int:
     runs = compare.read_runs(args.folders)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("results") / "comparisons" / f"{runs[0].label}-{stamp}"
+    # The reference's label comes from its manifest: a file can say anything.
+    reference = (runs[0].label, str(runs[0].path / "manifest.json"), "scenario")
+    out = args.out or stamped_folder(Path("results") / "comparisons", *reference)
     return write_comparison(runs, out, args.force, args.quiet)
 
 

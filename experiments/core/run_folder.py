@@ -1,14 +1,26 @@
-"""A run folder written by `ifrp run`, read back: its manifest, summary and daily records."""
+"""A run folder written by `ifrp run`, read back: its manifest, summary and daily records.
+
+A damaged folder (a file missing or truncated, a manifest that does not describe its tables) is
+refused with a `ScenarioError` naming the file, before any comparison or score is computed
+from it: a truncated table would otherwise be compared as if it were a shorter run.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from experiments.core.inputs import read_frame, read_json
 from model.schema import ScenarioError
+
+FILES = ("manifest.json", "summary.csv", "daily.csv")
+WRITTEN_BY = "a run folder written by `ifrp run`"
+SUMMARY_COLUMNS = ("replicate", "seed")
+DAILY_COLUMNS = ("replicate", "date", "checkpoint", "route", "crossed")
 
 
 @dataclass
@@ -25,11 +37,109 @@ class RunFolder:
 
 
 def read_run(path: Path) -> RunFolder:
-    """A run folder written by `ifrp run` (manifest.json, summary.csv, daily.csv)."""
-    for name in ("manifest.json", "summary.csv", "daily.csv"):
+    """A run folder written by `ifrp run` (manifest.json, summary.csv, daily.csv), checked."""
+    path = Path(path)
+    for name in FILES:
         if not (path / name).is_file():
-            raise ScenarioError(str(path), name, "missing", "a run folder written by `ifrp run`")
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    summary = pd.read_csv(path / "summary.csv", dtype={"seed": "uint64"})
-    daily = pd.read_csv(path / "daily.csv")
-    return RunFolder(path, str(manifest.get("scenario", path.name)), manifest, summary, daily)
+            raise ScenarioError(str(path), name, "missing", WRITTEN_BY)
+    manifest = read_json(path / "manifest.json", f"the manifest of {WRITTEN_BY}")
+    seeds = _check_manifest(manifest, path / "manifest.json")
+    summary = read_frame(path / "summary.csv", f"the summary of {WRITTEN_BY}", dtype={"seed": str})
+    _check_table(summary, path / "summary.csv", SUMMARY_COLUMNS)
+    summary = _numbers(summary, path / "summary.csv", keep=("seed",))
+    summary["seed"] = _seeds(summary["seed"], path / "summary.csv")
+    _check_summary(summary, seeds, path / "summary.csv")
+    daily = read_frame(path / "daily.csv", f"the daily records of {WRITTEN_BY}")
+    _check_table(daily, path / "daily.csv", DAILY_COLUMNS)
+    daily = _numbers(daily, path / "daily.csv", keep=("date", "checkpoint", "route"))
+    _check_daily(daily, seeds, str(manifest["report_date"]), path / "daily.csv")
+    return RunFolder(path, str(manifest["scenario"]), manifest, summary, daily)
+
+
+def _check_manifest(manifest: dict, file: Path) -> list[int]:
+    """The manifest's seeds, once the entries the tables are checked against are sound."""
+    if not isinstance(manifest.get("scenario"), str) or not manifest["scenario"]:
+        raise ScenarioError(str(file), "scenario", "missing or not text", WRITTEN_BY)
+    for key in ("count_start", "report_date"):
+        try:
+            date.fromisoformat(str(manifest.get(key)))
+        except ValueError:
+            problem = f"{manifest.get(key)!r} is not a date"
+            raise ScenarioError(str(file), key, problem, "a date YYYY-MM-DD") from None
+    seeds = manifest.get("seeds")
+    whole = isinstance(seeds, list) and all(
+        isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**64 for seed in seeds
+    )
+    if not whole or not seeds or manifest.get("replicates") != len(seeds):
+        problem = "seeds and replicates do not match (a list of one seed per replicate)"
+        raise ScenarioError(str(file), "seeds", problem, WRITTEN_BY)
+    return seeds
+
+
+def _check_table(table: pd.DataFrame, file: Path, columns: tuple[str, ...]) -> None:
+    missing = [name for name in columns if name not in table.columns]
+    if missing:
+        raise ScenarioError(str(file), ", ".join(missing), "missing column", ", ".join(columns))
+    empty = table.isna()
+    if empty.any(axis=None):
+        column = table.columns[empty.any().to_numpy().argmax()]
+        _refuse_row(empty[column], file, f"no {column} (a truncated file?)")
+
+
+def _numbers(table: pd.DataFrame, file: Path, keep: tuple[str, ...]) -> pd.DataFrame:
+    """The table with every column but `keep` as finite numbers (all that ifrp writes)."""
+    table = table.copy()
+    for column in table.columns.drop(list(keep), errors="ignore"):
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = values.isna() | ~np.isfinite(values)
+        if bad.any():
+            _refuse_row(bad, file, f"a {column} that is not a number")
+        table[column] = values
+    return table
+
+
+def _seeds(seeds: pd.Series, file: Path) -> pd.Series:
+    """The seeds as numpy's unsigned 64-bit integers (too large for pandas' number parsing)."""
+    bad = seeds.map(lambda text: not text.isdigit() or int(text) >= 2**64)
+    if bad.any():
+        _refuse_row(bad, file, "a seed that is not a whole number from 0 to 2**64 - 1")
+    return seeds.astype("uint64")
+
+
+def _refuse_row(bad: pd.Series, file: Path, problem: str) -> None:
+    """Raise for the first row where `bad` holds, naming its line (the header is line 1)."""
+    row = int(bad.to_numpy().nonzero()[0][0])
+    raise ScenarioError(str(file), f"line {row + 2}", problem, WRITTEN_BY)
+
+
+def _check_summary(summary: pd.DataFrame, seeds: list[int], file: Path) -> None:
+    """One row per replicate, in order, with the manifest's seeds (else rows were lost)."""
+    replicates = summary["replicate"].tolist()
+    if replicates != list(range(len(seeds))) or summary["seed"].tolist() != seeds:
+        problem = (
+            f"{len(summary)} rows, replicates {_span(replicates)}; the manifest has "
+            f"{len(seeds)} replicates with their seeds"
+        )
+        raise ScenarioError(str(file), "replicate, seed", problem, "the rows the manifest lists")
+
+
+def _check_daily(daily: pd.DataFrame, seeds: list[int], report_date: str, file: Path) -> None:
+    """Every replicate's records, the same number of rows each, up to the report date."""
+    rows = daily.groupby("replicate").size()
+    last = daily.groupby("replicate")["date"].max()
+    complete = (
+        rows.index.tolist() == list(range(len(seeds)))
+        and rows.nunique() == 1
+        and (last == report_date).all()
+    )
+    if not complete:
+        problem = (
+            f"records of replicates {_span(rows.index.tolist())}, {rows.min()} to {rows.max()} "
+            f"rows each, last dates {last.min()} to {last.max()} (a truncated file?)"
+        )
+        allowed = f"the same rows for each of {len(seeds)} replicates, up to {report_date}"
+        raise ScenarioError(str(file), "replicate, date", problem, allowed)
+
+
+def _span(values: list[int]) -> str:
+    return f"{min(values)}..{max(values)}" if values else "none"
