@@ -70,10 +70,11 @@ def test_a_series_produced_by_the_model_scores_zero_error(run_dir, tmp_path, ifr
 
 
 def test_a_shifted_series_does_not(run_dir, tmp_path, ifrp):
-    scores = validate(run_dir, observed_from_run(run_dir, factor=1.2), tmp_path, ifrp)
-    # simulated / observed = 1 / 1.2 everywhere: a relative difference of 1/6.
-    assert scores.loc["all", "averaged_relative_difference"] == pytest.approx(1 / 6, rel=1e-9)
-    assert scores.loc["total", "cumulative_relative_error"] == pytest.approx(-1 / 6, rel=1e-9)
+    # Observed counts are whole persons: twice the medians (of 3 replicates, whole too).
+    scores = validate(run_dir, observed_from_run(run_dir, factor=2), tmp_path, ifrp)
+    # simulated / observed = 1 / 2 everywhere: a relative difference of 1/2.
+    assert scores.loc["all", "averaged_relative_difference"] == pytest.approx(1 / 2, rel=1e-9)
+    assert scores.loc["total", "cumulative_relative_error"] == pytest.approx(-1 / 2, rel=1e-9)
 
 
 def test_a_bad_observed_file_exits_2(run_dir, tmp_path, ifrp):
@@ -127,7 +128,7 @@ def test_a_cumulative_value_before_count_start_is_refused(run_dir, tmp_path, ifr
 
 
 def test_observed_zeros_are_left_out_of_the_relative_difference(run_dir, tmp_path, ifrp):
-    observed = observed_from_run(run_dir, factor=1.2)
+    observed = observed_from_run(run_dir, factor=2)
     torkham = observed.index[observed["series"] == "torkham"]
     observed.loc[torkham[0], "value"] = 0.0
     zeros = int((observed.loc[torkham, "value"] == 0).sum())
@@ -140,8 +141,8 @@ def test_observed_zeros_are_left_out_of_the_relative_difference(run_dir, tmp_pat
     scores = pd.read_csv(tmp_path / "v" / "scores.csv").set_index("series")
     assert scores.loc["torkham", "zero_observed"] == zeros
     assert scores.loc["all", "zero_observed"] == zeros
-    # The remaining days are still simulated / observed = 1 / 1.2.
-    assert scores.loc["torkham", "averaged_relative_difference"] == pytest.approx(1 / 6, rel=1e-9)
+    # The remaining days are still simulated / observed = 1 / 2.
+    assert scores.loc["torkham", "averaged_relative_difference"] == pytest.approx(1 / 2, rel=1e-9)
     # A series observed as 0 throughout has no relative difference at all: refused.
     err = refused(
         run_dir, tmp_path, ifrp, "2023-10-01,total,10,daily\n2023-10-02,torkham,0,daily\n"

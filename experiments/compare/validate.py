@@ -26,12 +26,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from experiments.core.inputs import read_frame
 from experiments.core.manifest import file_entry, now, provenance
 from experiments.core.outputs import check_destination, write_folder, write_json
 from experiments.core.run_folder import read_run
 from model.schema import ScenarioError
 
 KINDS = ("daily", "cumulative")
+COLUMNS = ["date", "series", "value", "kind"]
+OBSERVED = "an observed series CSV (date, series, value, kind)"
 
 
 def command_validate(args: argparse.Namespace) -> int:
@@ -80,18 +83,18 @@ def _manifest(args: argparse.Namespace, run_manifest: dict, started: str) -> dic
 def read_observed(path: Path) -> pd.DataFrame:
     """The observed rows, indexed by their line number in the file (the header is line 1)."""
     file = str(path)
-    try:
-        # Blank lines are kept, then dropped, so that the index gives every row's line number.
-        frame = pd.read_csv(path, dtype=str, skip_blank_lines=False).dropna(how="all")
-    except FileNotFoundError:
-        raise ScenarioError(file, "(file)", "no such file", "an observed series CSV") from None
+    # Blank lines are kept, then dropped, so that the index gives every row's line number.
+    frame = read_frame(path, OBSERVED, dtype=str, skip_blank_lines=False).dropna(how="all")
     frame.index = frame.index + 2
-    columns = ["date", "series", "value", "kind"]
-    missing = [c for c in columns if c not in frame.columns]
+    missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
-        raise ScenarioError(file, ", ".join(missing), "missing column", ", ".join(columns))
+        raise ScenarioError(file, ", ".join(missing), "missing column", ", ".join(COLUMNS))
     if frame.empty:
         raise ScenarioError(file, "(rows)", "no observations", "at least one row")
+    for column in COLUMNS:
+        if frame[column].isna().any():
+            line = frame.index[frame[column].isna()][0]
+            raise ScenarioError(file, f"line {line}, {column}", "empty", ", ".join(COLUMNS))
     bad_kind = ~frame["kind"].isin(KINDS)
     if bad_kind.any():
         line = frame.index[bad_kind][0]
@@ -105,14 +108,45 @@ def read_observed(path: Path) -> pd.DataFrame:
             file, f"line {line}, date", f"{frame['date'][line]!r} is not a date", "YYYY-MM-DD"
         )
     frame["date"] = dates.dt.date.astype(str)
-    values = pd.to_numeric(frame["value"], errors="coerce")
-    if values.isna().any() or (values < 0).any():
-        line = frame.index[values.isna() | (values < 0)][0]
-        raise ScenarioError(
-            file, f"line {line}, value", f"{frame['value'][line]!r} is not a count", "a number >= 0"
-        )
-    frame["value"] = values
-    return frame[columns]
+    frame["value"] = _counts(frame["value"], file)
+    _refuse_repeats(frame, file)
+    return frame[COLUMNS]
+
+
+def _counts(texts: pd.Series, file: str) -> pd.Series:
+    """The observed values as numbers: each counts persons, so a whole number >= 0."""
+    values = pd.to_numeric(texts, errors="coerce")
+    problems = [
+        (values.isna(), "is not a number"),
+        (~np.isfinite(values), "is not a finite number"),
+        (values < 0, "is negative"),
+        (values != np.floor(values), "is not a whole number of persons"),
+    ]
+    for bad, problem in problems:
+        if bad.any():
+            line = texts.index[bad][0]
+            raise ScenarioError(
+                file, f"line {line}, value", f"{texts[line]!r} {problem}", "a whole number >= 0"
+            )
+    return values
+
+
+def _refuse_repeats(frame: pd.DataFrame, file: str) -> None:
+    """One row per date, series and kind: a second would count that observation twice, and
+    two that disagree cannot both be right."""
+    key = ["date", "series", "kind"]
+    repeated = frame.duplicated(key)
+    if not repeated.any():
+        return
+    line = frame.index[repeated][0]
+    first = frame.index[(frame[key] == frame.loc[line, key]).all(axis=1)][0]
+    here, there = frame.loc[line, "value"], frame.loc[first, "value"]
+    how = f"repeats line {first}"
+    if here != there:
+        how = f"conflicts with line {first} ({here:g} here, {there:g} there)"
+    row = frame.loc[line]
+    problem = f"{row['date']}, {row['series']}, {row['kind']} {how}"
+    raise ScenarioError(file, f"line {line}, date", problem, "one row per date, series and kind")
 
 
 def simulated_series(
