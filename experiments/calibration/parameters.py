@@ -8,18 +8,19 @@ their relative sizes); `experiments.core.calibrated.lever_overrides` maps them.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from experiments.core.calibrated import lever_overrides
+from experiments.core.inputs import read_csv_rows
 from model.scenario import Scenario
 from model.schema import Field, ScenarioError, parse_value
 
 DEFAULT_PRIORS = Path(__file__).resolve().parent / "priors.csv"
 DISTRIBUTIONS = ("uniform", "loguniform")
+PRIOR_COLUMNS = ("name", "distribution", "low", "high", "units", "source")
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,7 @@ class Prior:
 
 def load_priors(path: Path = DEFAULT_PRIORS) -> list[Prior]:
     file = str(path)
-    with Path(path).open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_csv_rows(path, "a priors .csv file", list(PRIOR_COLUMNS))
     priors = []
     for line, row in enumerate(rows, start=2):
         low = parse_value(row["low"], Field("float"), file, f"line {line}, low", text=True)

@@ -23,6 +23,7 @@ from experiments.calibration import algorithms as alg
 from experiments.calibration.budget import Budget
 from experiments.calibration.simulate import Problem, simulate_many
 from experiments.core.executors import Execution
+from experiments.core.inputs import read_json
 from experiments.core.outputs import write_atomic
 from model.schema import ScenarioError
 
@@ -60,7 +61,7 @@ class StateFolder:
         digest = hashlib.sha256(key.encode())
         stamp = self.folder / "config.json"
         if stamp.exists():
-            previous = json.loads(stamp.read_text(encoding="utf-8"))
+            previous = read_json(stamp, STATE_FILE)
             if previous.get("hash") != digest.hexdigest() and not force:
                 raise ScenarioError(
                     str(folder),
@@ -77,10 +78,22 @@ class StateFolder:
     def load_or(self, name: str, compute: Callable):
         path = self.folder / f"{name}.pkl"
         if path.exists():
-            return pickle.loads(path.read_bytes())
+            return _unpickle(path)
         value = compute()
         write_atomic(path, pickle.dumps(value))
         return value
+
+
+STATE_FILE = "a calibration's state, written by ifrp calibrate (or --force to start again)"
+
+
+def _unpickle(path: Path):
+    """A finished stage's result (written whole by write_atomic: damage came from elsewhere)."""
+    try:
+        return pickle.loads(path.read_bytes())
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError) as error:
+        problem = f"cannot be read ({type(error).__name__}); delete it to run its stage again"
+        raise ScenarioError(str(path), "(file)", problem, STATE_FILE) from None
 
 
 # Documentation in the data tables: editing it changes no number, so no calibration.

@@ -9,13 +9,13 @@ columns.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from experiments.core.inputs import read_csv_rows
 from model.ledger import Ledger
 from model.population import State
 from model.scenario import Scenario
@@ -63,11 +63,7 @@ class Target:
 def load_targets(path: Path = DEFAULT_TARGETS) -> list[Target]:
     """Read and check a targets file; errors name the file, the row and the field."""
     file = str(path)
-    try:
-        with Path(path).open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError:
-        raise ScenarioError(file, "(file)", "no such file", "a targets .csv file") from None
+    rows = read_csv_rows(path, "a targets .csv file", list(COLUMNS))
     targets = [_parse(row, i, file) for i, row in enumerate(rows, start=2)]
     if not any(t.kind == "primary" for t in targets):
         raise ScenarioError(file, "kind", "no primary target", "at least one primary row")
