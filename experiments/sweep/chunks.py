@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments.core import replicates
+from experiments.core.inputs import read_json
 from experiments.core.outputs import write_atomic
 from experiments.core.replicates import run_replicate
 from experiments.core.tables import summary_table
-from model.scenario import Scenario
+from model.scenario import Scenario, ScenarioError
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ def make_chunks(runs: list[Run], size: int) -> list[list[Run]]:
 
 # --- chunk files ---------------------------------------------------------------------------
 
+CHUNK_FILE = "a chunk of runs written by ifrp sweep (delete it to run its runs again)"
+
 
 def chunk_path(folder: Path, runs: list[Run], replicates: int) -> Path:
     """A name unique to the chunk's set of runs (a retry of the same runs replaces it)."""
@@ -94,7 +97,9 @@ def read_chunks(folder: Path) -> dict[tuple[int, int], dict]:
     """The stored row of every run, a successful one preferred over a failed attempt."""
     rows: dict[tuple[int, int], dict] = {}
     for path in sorted(folder.glob("runs-*.json")):
-        for row in json.loads(path.read_text(encoding="utf-8")):
+        for row in read_json(path, CHUNK_FILE, kind=list):
+            if not isinstance(row, dict) or not {"point", "replicate"} <= row.keys():
+                raise ScenarioError(str(path), "(file)", "not a list of runs", CHUNK_FILE)
             key = (row["point"], row["replicate"])
             if key not in rows or rows[key].get("error"):
                 rows[key] = row

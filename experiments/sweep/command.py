@@ -15,6 +15,7 @@ def _sweep_options(args: argparse.Namespace) -> SweepOptions:
         force=args.force,
         chunk_runs=args.chunk_runs,
         quiet=args.quiet,
+        yes=args.yes,
     )
 
 

@@ -18,9 +18,18 @@ from typing import Any
 
 from tqdm import tqdm
 
+from experiments.core.estimate import announce, check_replicates
 from experiments.core.executors import Execution, open_executor, run_chunks
+from experiments.core.replicates import seconds_per_run
+from experiments.core.inputs import read_json
 from experiments.core.manifest import build_manifest, git_state, now
-from experiments.core.outputs import check_destination, write_atomic
+from experiments.core.outputs import (
+    check_destination,
+    check_writable,
+    safe_name,
+    write_atomic,
+    writing_to,
+)
 from experiments.sweep import figures as sweep_figures
 from experiments.sweep.chunks import (
     Run,
@@ -50,39 +59,56 @@ class SweepOptions:
     force: bool = False
     chunk_runs: int | None = None
     quiet: bool = False
+    yes: bool = False  # more than MAX_REPLICATES replicates
 
 
 def run_sweep(path: str | Path, options: SweepOptions, require_design: str | None = None) -> int:
     """Run (or resume) a sweep and write its folder; returns the exit status."""
-    plan = plan_sweep(load_sweep(path, require_design))
-    out = options.out or Path("results") / "sweeps" / plan.sweep.name
+    sweep = load_sweep(path, require_design)
+    check_replicates(sweep.replicates, options.yes, sweep.path, "replicates")
+    plan = plan_sweep(sweep)
+    out = options.out or Path("results") / "sweeps" / safe_name(sweep.name, sweep.path, "name")
     previous = check_folder(out, plan.hash, options.force)
+    kept = "the finished runs are kept: run the same command again to resume"
+    with open_executor(options.workers, options.scheduler) as execution, writing_to(out, kept):
+        return _run_in(out, plan, previous, execution, options)
+
+
+def _run_in(
+    out: Path, plan: SweepPlan, previous: dict | None, execution: Execution, options: SweepOptions
+) -> int:
+    """Start the sweep's folder (or resume it), run what is left, then write its tables."""
     started = previous["started"] if previous else now()
-    with open_executor(options.workers, options.scheduler) as execution:
-        if previous is None:
-            shutil.rmtree(out, ignore_errors=True)
-        else:
-            _warn_if_code_changed(previous)
-            for stale in out.rglob(".*.tmp-*"):  # left by a killed session
-                stale.unlink()
-        write_manifest(out, plan, started, execution, status="running")
-        done = {key for key, row in read_chunks(out / "chunks").items() if not row.get("error")}
-        pending = [run for run in plan.runs() if run.key not in done]
-        size = chunk_size(pending, execution.slots, options.chunk_runs)
-        tasks = make_chunks(pending, size)
-        _say(options, _start_message(plan, out, execution, len(done), tasks))
-        try:
-            if tasks:
-                execute(plan, tasks, execution, out, options.quiet)
-        except KeyboardInterrupt:
-            stored = len(read_chunks(out / "chunks"))
-            print(
-                f"ifrp: interrupted: {stored} of {len(plan.runs())} runs are saved in {out}; "
-                "run the same command again to resume",
-                file=sys.stderr,
-            )
-            return EXIT_INTERRUPTED
-        return finish(plan, out, started, execution, options)
+    if previous is None:
+        shutil.rmtree(out, ignore_errors=True)
+    else:
+        _warn_if_code_changed(previous)
+        for stale in out.rglob(".*.tmp-*"):  # left by a killed session
+            stale.unlink()
+    write_manifest(out, plan, started, execution, status="running")
+    done = {key for key, row in read_chunks(out / "chunks").items() if not row.get("error")}
+    pending = [run for run in plan.runs() if run.key not in done]
+    size = chunk_size(pending, execution.slots, options.chunk_runs)
+    tasks = make_chunks(pending, size)
+    _say(options, _start_message(plan, out, execution, len(done), tasks))
+    workers = max(1, execution.slots // 2)  # two tasks in flight per worker
+    announce(len(pending), _mean_seconds_per_run(plan), workers)
+    try:
+        if tasks:
+            execute(plan, tasks, execution, out, options.quiet)
+    except KeyboardInterrupt:
+        stored = len(read_chunks(out / "chunks"))
+        print(
+            f"ifrp: interrupted: {stored} of {len(plan.runs())} runs are saved in {out}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    return finish(plan, out, started, execution, options)
+
+
+def _mean_seconds_per_run(plan: SweepPlan) -> float:
+    return sum(seconds_per_run(scenario) for scenario in plan.scenarios) / len(plan.scenarios)
 
 
 def check_folder(out: Path, sweep_hash: str, force: bool) -> dict | None:
@@ -93,6 +119,7 @@ def check_folder(out: Path, sweep_hash: str, force: bool) -> dict | None:
         return None
     if out.exists() and not out.is_dir():
         raise ScenarioError(str(out), "--out", "is a file", "a folder")
+    check_writable(out)
     if not out.exists() or not any(out.iterdir()):
         return None
     manifest = out / "manifest.json"
@@ -103,7 +130,7 @@ def check_folder(out: Path, sweep_hash: str, force: bool) -> dict | None:
             "exists and is not a sweep folder",
             "a new or empty folder, or an ifrp result folder with --force",
         )
-    previous = json.loads(manifest.read_text(encoding="utf-8"))
+    previous = read_json(manifest, "the manifest of a sweep folder written by ifrp sweep")
     if previous.get("sweep_hash") != sweep_hash:
         raise ScenarioError(
             str(out),
