@@ -27,8 +27,10 @@ def resolve(name_or_path: str, base: Scenario | None = None) -> Scenario:
     base = base if base is not None else calibrated_base()
     if name_or_path.endswith(".toml") or Path(name_or_path).is_file():
         return load_scenario(name_or_path, base=base)
+    # A name is looked up in SCENARIO_DIR only: "../x" must not reach a file outside it.
+    plain = Path(name_or_path).name == name_or_path and not name_or_path.startswith(".")
     path = SCENARIO_DIR / f"{name_or_path}.toml"
-    if not path.is_file():
+    if not plain or not path.is_file():
         names = available()
         close = difflib.get_close_matches(name_or_path, names, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""

@@ -9,8 +9,8 @@ from pathlib import Path
 from experiments.compare import tables as compare
 from experiments.compare.command import write_comparison
 from experiments.core import library
-from experiments.core.outputs import check_destination
-from experiments.run.one import RunOptions, run_scenario
+from experiments.core.outputs import check_destination, safe_name
+from experiments.run.one import RunOptions, announce_runs, run_scenario
 from model.scenario import ScenarioError
 
 REFERENCE = "baseline"
@@ -30,10 +30,12 @@ def run_many(names: list[str], out: Path | None, options: RunOptions) -> int:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     out = out or Path("results") / "runs" / f"scenarios-{stamp}"
     check_destination(out, options.force)
+    labels = _labels(names)
     with options.open_executor(chosen) as execution:
+        announce_runs(options, chosen, execution)
         folders = [
             run_scenario(name, out / label, options, execution)
-            for label, name in zip(_labels(names), names, strict=True)
+            for label, name in zip(labels, names, strict=True)
         ]
     runs = compare.read_runs(folders)
     return write_comparison(runs, out / COMPARISON, options.force, options.quiet)
@@ -55,7 +57,8 @@ def _labels(names: list[str]) -> list[str]:
     the comparison's own folder name (OUT/comparison)."""
     labels: list[str] = []
     for name in names:
-        label = Path(name).stem if name.endswith(".toml") else name
+        # A file's name without its folders: OUT/LABEL stays inside OUT.
+        label = safe_name(Path(name).name.removesuffix(".toml"), name, "(scenario name)")
         candidate, number = label, len(labels) or 1
         while candidate in labels or candidate == COMPARISON:
             candidate, number = f"{label}-{number}", number + 1

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from experiments.core import library
+from experiments.core.estimate import announce
 from experiments.core.executors import Execution, open_executor
 from experiments.core.manifest import build_manifest, calibration_entry, file_entry, now
-from experiments.core.outputs import check_destination, write_folder, write_json
+from experiments.core.outputs import check_destination, stamped_folder, write_folder, write_json
 from experiments.core.replicates import replicate_jobs, replicate_seeds, run_jobs, seconds_per_run
 from experiments.core.tables import daily_table, summary_table
 from experiments.run import figures
@@ -49,6 +49,13 @@ class RunOptions:
         return open_executor(workers, self.scheduler)
 
 
+def announce_runs(options: RunOptions, scenarios: list[Scenario], execution: Execution) -> None:
+    """Print the estimate of every scenario's replicates if they should take over a minute."""
+    each = sum(seconds_per_run(scenario) for scenario in scenarios) / len(scenarios)
+    workers = max(1, execution.slots // 2)  # two tasks in flight per worker
+    announce(options.replicates * len(scenarios), each, workers)
+
+
 def run_scenario(
     name: str, out: Path | None, options: RunOptions, execution: Execution | None = None
 ) -> Path:
@@ -56,8 +63,7 @@ def run_scenario(
     folder under results/runs/); returns the folder written."""
     calibration = calibration_entry()  # before the scenarios read the best-fit file
     scenario = library.resolve(name)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = out or Path("results") / "runs" / f"{scenario.name}-{stamp}"
+    out = out or stamped_folder(Path("results") / "runs", scenario.name, name, "(scenario name)")
     check_destination(out, options.force)
     started = now()
     seeds = replicate_seeds(options.seed, options.replicates)

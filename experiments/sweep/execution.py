@@ -20,7 +20,6 @@ from tqdm import tqdm
 
 from experiments.core.estimate import announce, check_replicates
 from experiments.core.executors import Execution, open_executor, run_chunks
-from experiments.core.replicates import seconds_per_run
 from experiments.core.inputs import read_json
 from experiments.core.manifest import build_manifest, git_state, now
 from experiments.core.outputs import (
@@ -30,6 +29,7 @@ from experiments.core.outputs import (
     write_atomic,
     writing_to,
 )
+from experiments.core.replicates import seconds_per_run
 from experiments.sweep import figures as sweep_figures
 from experiments.sweep.chunks import (
     Run,
