@@ -53,7 +53,7 @@ def load_priors(path: Path = DEFAULT_PRIORS) -> list[Prior]:
         high = parse_value(row["high"], Field("float"), file, f"line {line}, high", text=True)
         if row["distribution"] not in DISTRIBUTIONS:
             raise ScenarioError(
-                file, f"line {line}, distribution", row["distribution"], "uniform, loguniform"
+                file, f"line {line}, distribution", repr(row["distribution"]), "uniform, loguniform"
             )
         if not low < high or (row["distribution"] == "loguniform" and low <= 0):
             raise ScenarioError(file, f"line {line}, high", f"[{low}, {high}]", "0 < low < high")

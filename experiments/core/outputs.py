@@ -23,9 +23,9 @@ def check_destination(out: Path, force: bool) -> None:
     """Refuse an existing, non-empty folder unless it is an ifrp result folder and --force is
     given, and a folder that cannot be written (before any work is done): --force must never
     delete files that ifrp did not write."""
+    check_writable(out)  # first: a name too long would make out.exists() itself fail
     if out.exists() and not out.is_dir():
         raise ScenarioError(str(out), "--out", "is a file", "a folder")
-    check_writable(out)
     if not out.exists() or not any(out.iterdir()):
         return
     if not is_result_folder(out):

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.core.inputs import read_frame, read_json
-from model.schema import ScenarioError
+from model.schema import ROUTES, ScenarioError
 
 FILES = ("manifest.json", "summary.csv", "daily.csv")
 WRITTEN_BY = "a run folder written by `ifrp run`"
@@ -124,22 +124,35 @@ def _check_summary(summary: pd.DataFrame, seeds: list[int], file: Path) -> None:
 
 
 def _check_daily(daily: pd.DataFrame, seeds: list[int], report_date: str, file: Path) -> None:
-    """Every replicate's records, the same number of rows each, up to the report date."""
+    """One row per replicate, day and checkpoint, every day up to the report date, and each
+    checkpoint on one route: a lost or edited row breaks the grid."""
+    dates = pd.to_datetime(daily["date"], format="%Y-%m-%d", errors="coerce")
+    if dates.isna().any():
+        _refuse_row(dates.isna(), file, "a date that is not YYYY-MM-DD")
+    unknown = ~daily["route"].isin(ROUTES)
+    if unknown.any():
+        _refuse_row(unknown, file, f"a route that is not one of {', '.join(ROUTES)}")
     rows = daily.groupby("replicate").size()
-    last = daily.groupby("replicate")["date"].max()
+    grid = daily["date"].nunique() * daily["checkpoint"].nunique()
     complete = (
         rows.index.tolist() == list(range(len(seeds)))
-        and rows.nunique() == 1
-        and (last == report_date).all()
+        and (rows == grid).all()
+        and not daily.duplicated(["replicate", "date", "checkpoint"]).any()
+        and daily["date"].max() == report_date
+        and (daily.groupby("checkpoint")["route"].nunique() == 1).all()
     )
     if not complete:
         problem = (
-            f"records of replicates {_span(rows.index.tolist())}, {rows.min()} to {rows.max()} "
-            f"rows each, last dates {last.min()} to {last.max()} (a truncated file?)"
+            f"{len(rows)} replicates of {rows.min()} to {rows.max()} rows up to "
+            f"{daily['date'].max()} (a truncated or edited file?)"
         )
-        allowed = f"the same rows for each of {len(seeds)} replicates, up to {report_date}"
-        raise ScenarioError(str(file), "replicate, date", problem, allowed)
+        allowed = (
+            f"one row per day up to {report_date} and checkpoint (on one route) for each of "
+            f"{len(seeds)} replicates"
+        )
+        raise ScenarioError(str(file), "replicate, date, checkpoint", problem, allowed)
 
 
 def _span(values: list[int]) -> str:
+    """"0..9" for the replicates found, "none" if none are."""
     return f"{min(values)}..{max(values)}" if values else "none"

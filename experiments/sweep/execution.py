@@ -117,9 +117,9 @@ def check_folder(out: Path, sweep_hash: str, force: bool) -> dict | None:
     if force:
         check_destination(out, force)  # --force replaces an ifrp result folder, nothing else
         return None
+    check_writable(out)
     if out.exists() and not out.is_dir():
         raise ScenarioError(str(out), "--out", "is a file", "a folder")
-    check_writable(out)
     if not out.exists() or not any(out.iterdir()):
         return None
     manifest = out / "manifest.json"
