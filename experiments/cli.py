@@ -81,7 +81,7 @@ def _interrupt(signum, frame) -> None:
 
 
 def describe_os_error(error: OSError) -> str:
-    """ "PATH: reason" for an error of the operating system, as one line."""
+    """An error of the operating system as one line: the path, if it has one, and the reason."""
     reason = error.strerror or str(error)
     return f"{error.filename}: {reason}" if error.filename is not None else reason
 

@@ -48,7 +48,8 @@ def announce(runs: int, seconds_each: float, workers: int = 1) -> None:
 
 
 def estimate(runs: int, seconds_each: float, workers: int = 1) -> str | None:
-    """ "about 1 h 23 min: 50,000 runs x 0.10 s (on 2 workers)", or None if under a minute."""
+    """The line announcing the runs ("estimated 1 h 23 min: 50,000 runs x 0.10 s on 2
+    workers"), or None if they should take under a minute."""
     total = runs * seconds_each / max(1, workers)
     if total <= ANNOUNCE_SECONDS:
         return None

@@ -154,5 +154,5 @@ def _check_daily(daily: pd.DataFrame, seeds: list[int], report_date: str, file: 
 
 
 def _span(values: list[int]) -> str:
-    """"0..9" for the replicates found, "none" if none are."""
+    """The replicates found, as "0..9" (or "none")."""
     return f"{min(values)}..{max(values)}" if values else "none"
