@@ -15,10 +15,11 @@ from experiments.calibration.parameters import load_priors
 from experiments.calibration.pipeline import calibrate
 from experiments.calibration.report import draw_figures, write_report, write_tables
 from experiments.calibration.simulate import Problem, simulate_many
-from experiments.core.estimate import announce, seconds_per_run
+from experiments.core.estimate import announce
 from experiments.core.executors import open_executor
 from experiments.core.manifest import build_manifest, now
 from experiments.core.outputs import check_writable, write_json, writing_to
+from experiments.core.replicates import seconds_per_run
 from experiments.observed.targets import calibration_scenario, load_targets
 from model.scenario import default_scenario, load_scenario
 

@@ -1,8 +1,9 @@
 """How long runs will take, said before they start, and the guard against runaway requests.
 
 A command whose runs are estimated at over a minute prints the estimate first (runs x
-measured seconds per run), so that a mistyped `--replicates 1000000` is noticed at once; more
-than MAX_REPLICATES replicates are refused unless `--yes` is given.
+measured seconds per run: `experiments.core.replicates.seconds_per_run`), so that a mistyped
+`--replicates 1000000` is noticed at once; more than MAX_REPLICATES replicates are refused unless
+`--yes` is given.
 """
 
 from __future__ import annotations
@@ -10,22 +11,9 @@ from __future__ import annotations
 import sys
 
 from experiments.core.arguments import MAX_REPLICATES
-from model.scenario import Scenario
-from model.schema import STATUSES, ScenarioError
+from model.schema import ScenarioError
 
 ANNOUNCE_SECONDS = 60.0
-# Seconds per run in one process: a fixed cost, plus FULL_SCALE_SECONDS per 1.7 million persons
-# over 110 days (the full-scale baseline). Fitted to a run and its summary at 10,000, 300,000
-# and 1.7 million persons (0.029, 0.055, 0.101 s) on 2 shared cores.
-RUN_OVERHEAD_SECONDS = 0.03
-FULL_SCALE_SECONDS = 0.07
-FULL_SCALE_PERSON_DAYS = 1.7e6 * 110
-
-
-def seconds_per_run(scenario: Scenario) -> float:
-    persons = sum(scenario.population.persons(status) for status in STATUSES)
-    person_days = persons * scenario.timeline.days
-    return RUN_OVERHEAD_SECONDS + FULL_SCALE_SECONDS * person_days / FULL_SCALE_PERSON_DAYS
 
 
 def check_replicates(replicates: int, yes: bool, file: str, field: str) -> None:
