@@ -16,7 +16,7 @@ from pathlib import Path
 
 from experiments.core import calibrated
 from experiments.core.manifest import ROOT, file_entry, now
-from experiments.core.outputs import write_json
+from experiments.core.outputs import check_writable, write_json, writing_to
 from model.scenario import ScenarioError, default_scenario
 
 FILES = ("best_fit.csv", "posterior.csv")
@@ -25,6 +25,7 @@ FROM_MANIFEST = ("entropy", "budget", "targets_file", "priors_file", "git", "sta
 
 def command_adopt(args: argparse.Namespace) -> int:
     folder: Path = args.folder
+    check_writable(args.into, "--into")
     samples = {name: calibrated.read_levers(folder / name) for name in FILES}
     best, posterior = samples["best_fit.csv"], samples["posterior.csv"]
     if best.names != posterior.names:
@@ -34,11 +35,12 @@ def command_adopt(args: argparse.Namespace) -> int:
     _check_applicable(best, posterior)
     manifest = _calibration_manifest(folder)
     into = args.into
-    into.mkdir(parents=True, exist_ok=True)
-    for name in FILES:
-        shutil.copyfile(folder / name, into / f".{name}.tmp")
-    for name in FILES:
-        (into / f".{name}.tmp").replace(into / name)
+    with writing_to(into, "the adopted calibration is unchanged"):
+        into.mkdir(parents=True, exist_ok=True)
+        for name in FILES:
+            shutil.copyfile(folder / name, into / f".{name}.tmp")
+        for name in FILES:
+            (into / f".{name}.tmp").replace(into / name)
     record = {
         "adopted": now(),
         "from": _shown(folder),

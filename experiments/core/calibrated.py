@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.core.inputs import read_file
 from model.scenario import Scenario, ScenarioError, default_scenario
 
 CALIBRATED_DIR = Path(__file__).resolve().parents[1] / "calibrated"
@@ -52,14 +53,10 @@ class Levers:
 
 def read_levers(path: Path) -> Levers:
     """A CSV of lever values: a header of lever names, then rows of finite numbers."""
+    data, text = read_file(path, MISSING)  # missing, empty, binary or not UTF-8: one line
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "(file)", "no such file", MISSING) from None
-    try:
-        reader = csv.reader(io.StringIO(data.decode("utf-8")))
-        header, *rows = [row for row in reader if row]
-    except (UnicodeDecodeError, ValueError):
+        header, *rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    except (csv.Error, ValueError):
         raise ScenarioError(str(path), "(file)", "not a CSV of lever values", MISSING) from None
     values = [_numbers(row, header, line, path) for line, row in enumerate(rows, start=2)]
     if not values:

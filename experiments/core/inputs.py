@@ -19,6 +19,11 @@ from model.schema import ScenarioError
 
 def read_text(path: Path, what: str) -> str:
     """The file's text; `what` says what the file should be (the error's allowed part)."""
+    return read_file(path, what)[1]
+
+
+def read_file(path: Path, what: str) -> tuple[bytes, str]:
+    """The file's bytes (to hash: the very bytes read) and its text."""
     file = str(path)
     try:
         data = Path(path).read_bytes()
@@ -37,7 +42,7 @@ def read_text(path: Path, what: str) -> str:
         raise ScenarioError(file, "(file)", problem, f"{what}, in UTF-8") from None
     if not text.strip():
         raise ScenarioError(file, "(file)", "is empty", what)
-    return text
+    return data, text
 
 
 def read_csv_rows(path: Path, what: str, columns: list[str]) -> list[dict[str, str]]:
