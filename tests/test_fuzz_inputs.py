@@ -30,6 +30,7 @@ from experiments.cli import main
 from experiments.core.arguments import MAX_REPLICATES
 
 REPOSITORY = Path(__file__).resolve().parents[1]
+CALIBRATED = REPOSITORY / "experiments" / "calibrated"
 TARGETS = REPOSITORY / "experiments" / "observed" / "targets.csv"
 PRIORS = REPOSITORY / "experiments" / "calibration" / "priors.csv"
 SCENARIO = "[population]\nundocumented = 30000\n"
@@ -84,6 +85,7 @@ class World:
     observed: Path
     run: Path
     run2: Path
+    calibration: Path  # a calibration folder, for `ifrp adopt`
     results: dict  # the repository's results/ folder before the tests
 
     def write(self, name: str, data: bytes | str) -> Path:
@@ -114,6 +116,13 @@ def world(tmp_path_factory) -> World:
     (root / "sweep.toml").write_text(sweep_text(SWEEP_TOP), encoding="utf-8")
     observed = csv_text(["date", "series", "value", "kind"], [list(row) for row in OBSERVED])
     (root / "observed.csv").write_text(observed, encoding="utf-8")
+    calibration = root / "calibration"
+    calibration.mkdir()
+    shutil.copyfile(CALIBRATED / "best_fit.csv", calibration / "best_fit.csv")
+    posterior = (CALIBRATED / "posterior.csv").read_text(encoding="utf-8").splitlines()[:4]
+    (calibration / "posterior.csv").write_text("\n".join(posterior) + "\n", encoding="utf-8")
+    manifest = {"command": "ifrp calibrate", "entropy": 1, "budget": {"particles": 3}}
+    (calibration / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("experiments.run.figures.draw_all", lambda *args: [])
         for name, seed in (("run", "1"), ("run2", "2")):
@@ -127,6 +136,7 @@ def world(tmp_path_factory) -> World:
         root / "observed.csv",
         root / "run",
         root / "run2",
+        calibration,
         snapshot(REPOSITORY / "results"),
     )
 
@@ -135,8 +145,7 @@ def world(tmp_path_factory) -> World:
 def no_simulations(world, monkeypatch):
     """Simulations and figures replaced (a refusal must come first); work in world.work."""
     for target in (
-        "experiments.run.command.run_replicates",
-        "experiments.run.command.run_each",
+        "experiments.run.one.run_jobs",
         "experiments.sweep.execution.execute",
         "experiments.calibration.command.calibrate",
     ):
@@ -194,7 +203,8 @@ def test_the_unmutated_inputs_are_accepted(world, capsys):
     assert main([str(arg) for arg in args]) == 0
     args = ["compare", world.run, world.run2, "--out", world.root / "c", "--quiet"]
     assert main([str(arg) for arg in args]) == 0
-    for folder in ("v", "c"):
+    assert main(["adopt", str(world.calibration), "--into", str(world.root / "adopted")]) == 0
+    for folder in ("v", "c", "adopted"):
         shutil.rmtree(world.root / folder)
     capsys.readouterr()
 
@@ -225,23 +235,44 @@ def _input_files(world: World) -> dict[str, tuple[bytes, list]]:
         ),
         "targets": (TARGETS.read_bytes(), ["calibrate", "--targets", "FILE", "--out", out]),
         "priors": (PRIORS.read_bytes(), ["calibrate", "--priors", "FILE", "--out", out]),
+        "levers": (
+            (CALIBRATED / "best_fit.csv").read_bytes(),
+            ["adopt", "FOLDER", "--into", out],
+        ),
     }
 
 
-@pytest.mark.parametrize("kind", ["scenario", "sweep", "observed", "targets", "priors"])
+def _with_file(world: World, kind: str, data: bytes | str, command: list) -> tuple[Path, list]:
+    """The mutant file (for `adopt`: a calibration folder holding it as its best fit, which
+    the refusal names, or its posterior if their levers now differ) and the command's
+    arguments."""
+    if kind != "levers":
+        path = world.write(f"{kind}.bad", data)
+        return path, [path if arg == "FILE" else arg for arg in command]
+    folder = world.root / "cases" / "calibration"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(world.calibration, folder)
+    (folder / "best_fit.csv").write_bytes(data.encode() if isinstance(data, str) else data)
+    return folder, [folder if arg == "FOLDER" else arg for arg in command]
+
+
+KINDS = ["scenario", "sweep", "observed", "targets", "priors", "levers"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_file_that_is_not_text_is_one_line(kind, world, capsys):
     data, command = _input_files(world)[kind]
 
     @FUZZ
     @given(unreadable(data))
     def check(mutant: bytes):
-        path = world.write(f"{kind}.bad", mutant)
-        refused(world, capsys, [path if arg == "FILE" else arg for arg in command], path)
+        path, args = _with_file(world, kind, mutant, command)
+        refused(world, capsys, args, path)
 
     check()
-    for empty in ("", "\n\n") if kind not in ("scenario",) else ():  # an empty TOML is valid
-        path = world.write(f"{kind}.empty", empty)
-        refused(world, capsys, [path if arg == "FILE" else arg for arg in command], path)
+    for empty in ("", "\n\n") if kind != "scenario" else ():  # an empty TOML is valid
+        path, args = _with_file(world, kind, empty, command)
+        refused(world, capsys, args, path)
 
 
 # --- scenario files ------------------------------------------------------------------------
@@ -456,6 +487,29 @@ def test_a_bad_priors_file_is_refused(world, capsys, case):
     refused(world, capsys, args, path, field)
 
 
+@st.composite
+def bad_levers(draw) -> str:
+    """A best fit for `ifrp adopt` with a lever or a value it must refuse."""
+    header, rows = _rows(CALIBRATED / "best_fit.csv")
+    column = draw(st.integers(0, len(header) - 1))
+    how = draw(st.sampled_from(["name", "value", "count"]))
+    if how == "name":
+        header[column] = f"behaviour.{draw(NOT_A_NAME)}"
+    elif how == "value":
+        rows[0][column] = draw(st.sampled_from(["x", "inf", "nan", "", "1e6", "-5"]))
+    else:
+        rows[0] = rows[0][:column] if draw(st.booleans()) else [*rows[0], "0.1"]
+    return csv_text(header, rows)
+
+
+@FUZZ
+@given(bad_levers())
+def test_a_bad_calibration_to_adopt_is_refused(world, capsys, text):
+    path, args = _with_file(world, "levers", text, ["adopt", "FOLDER", "--into", "INTO"])
+    into = world.root / "adopted"
+    refused(world, capsys, [into if arg == "INTO" else arg for arg in args], path)
+
+
 # --- run folders ---------------------------------------------------------------------------
 
 
@@ -567,6 +621,7 @@ def _commands(world: World) -> dict[str, list]:
         "validate": ["validate", world.run, "--observed", world.observed],
         "compare": ["compare", world.run, world.run2, "--quiet"],
         "calibrate": ["calibrate", "--workers", "1", "--quiet"],
+        "adopt": ["adopt", world.calibration],
     }
 
 
@@ -584,22 +639,30 @@ def _bad_outs(world: World) -> dict[str, Path]:
     }
 
 
-@pytest.mark.parametrize("command", ["run", "sweep", "validate", "compare", "calibrate"])
+COMMANDS = ["run", "sweep", "validate", "compare", "calibrate", "adopt"]
+
+
+def _option(command: str) -> str:
+    return "--into" if command == "adopt" else "--out"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_an_output_path_that_cannot_be_written_is_refused_first(command, world, capsys):
     for label, out in _bad_outs(world).items():
-        if command == "calibrate" and label == "a foreign folder":
-            continue  # calibrate resumes in place: a folder without its state is its own
-        refused(world, capsys, [*_commands(world)[command], "--out", out], "--out")
+        if command in ("calibrate", "adopt") and label == "a foreign folder":
+            continue  # they write in place: calibrate resumes there, adopt replaces two files
+        option = _option(command)
+        refused(world, capsys, [*_commands(world)[command], option, out], option)
 
 
-@pytest.mark.parametrize("command", ["run", "sweep", "validate", "compare", "calibrate"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_a_read_only_file_system_is_refused_first(command, world, capsys, monkeypatch):
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
     monkeypatch.setattr("experiments.core.outputs.tempfile.mkdtemp", read_only)
     out = world.root / "out"
-    line = refused(world, capsys, [*_commands(world)[command], "--out", out], out)
+    line = refused(world, capsys, [*_commands(world)[command], _option(command), out], out)
     assert "Read-only file system" in line
 
 
