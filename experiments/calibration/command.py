@@ -12,7 +12,7 @@ import numpy as np
 from experiments.calibration import algorithms as alg
 from experiments.calibration.budget import Budget
 from experiments.calibration.parameters import load_priors
-from experiments.calibration.pipeline import calibrate
+from experiments.calibration.pipeline import Calibration, calibrate
 from experiments.calibration.report import draw_figures, write_report, write_tables
 from experiments.calibration.simulate import Problem, simulate_many
 from experiments.core.estimate import announce
@@ -60,7 +60,12 @@ def command_calibrate(args: argparse.Namespace) -> int:
 
 
 def write_results(
-    args: argparse.Namespace, problem: Problem, budget: Budget, result, predictive, started: str
+    args: argparse.Namespace,
+    problem: Problem,
+    budget: Budget,
+    result: Calibration,
+    predictive: dict[str, np.ndarray],
+    started: str,
 ) -> None:
     """The calibration's tables, figures, report and manifest, in OUT."""
     figures = args.out / "figures"

@@ -12,9 +12,12 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from model.schema import ScenarioError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def read_text(path: Path, what: str) -> str:
@@ -73,7 +76,7 @@ def read_json(path: Path, what: str, kind: type = dict) -> Any:
     return data
 
 
-def read_frame(path: Path, what: str, **options: Any):
+def read_frame(path: Path, what: str, **options: Any) -> pd.DataFrame:
     """A CSV file as a pandas DataFrame (`options` go to `pandas.read_csv`)."""
     import pandas as pd  # only the commands that need it pay for pandas
 
