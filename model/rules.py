@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.scenario import Behaviour, Enforcement
+from model.parameters import Behaviour, Enforcement
 
 ArrayLike = float | np.ndarray
 

@@ -200,6 +200,8 @@ TABLE_FIELDS: dict[str, dict[str, Field]] = {
     },
 }
 
+# The sections of parameters.csv (a parameter's name is `section.name`).
+SCALAR_SECTIONS = ("timeline", "population", "behaviour", "enforcement")
 # Tables keyed by an identifier (a scenario edits single rows) and tables given as lists (a
 # scenario that names one replaces it whole).
 KEYED_TABLES = ("provinces", "checkpoints", "phases")

@@ -13,8 +13,8 @@ import math
 from datetime import date
 from typing import Any
 
-from model.scenario import SCALAR_SECTIONS, Scenario
-from model.schema import KEYED_TABLES, LIST_TABLES
+from model.scenario import Scenario
+from model.schema import KEYED_TABLES, LIST_TABLES, SCALAR_SECTIONS
 
 NOT_WRITTEN = ("source",)  # a row's provenance note, set by the file it comes from
 
