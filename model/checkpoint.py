@@ -48,7 +48,7 @@ class Checkpoint(mesa.Agent):
         super().__init__(model)
         self.spec = spec
         self.index = index
-        self.capacity = daily_capacity(spec, model.settings)
+        self.capacity = daily_capacity(spec, model.scenario)
         self._capacity = self.capacity.tolist()  # Python ints for the daily lookups
         self.deportees = HouseholdQueue()
         self.voluntary = HouseholdQueue()
@@ -86,7 +86,7 @@ class Checkpoint(mesa.Agent):
         population = self.model.population
         if sizes is None:
             sizes = population.size[households]
-        if self.model.settings.enforcement.deportee_priority:
+        if self.model.scenario.enforcement.deportee_priority:
             if deported is None:
                 deported = population.deported[households]
             if deported.any():
@@ -100,7 +100,7 @@ class Checkpoint(mesa.Agent):
         remaining = self._capacity[day]
         if remaining and (self.deportees.persons or self.voluntary.persons):
             # With priority, the deportee line holds every deportee and the other line none.
-            priority = self.model.settings.enforcement.deportee_priority
+            priority = self.model.scenario.enforcement.deportee_priority
             lines = ((self.deportees, True), (self.voluntary, False if priority else None))
             for line, deported in lines:
                 households, persons = line.take(remaining)

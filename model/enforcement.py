@@ -71,7 +71,7 @@ class ProvincialEnforcement(mesa.Agent):
 
     def arrest(self) -> None:
         model = self.model
-        enforcement = model.settings.enforcement
+        enforcement = model.scenario.enforcement
         for status, line in self.arrest_lines.items():
             start = model.enforcement_start[status]
             if start is None or model.day < start:

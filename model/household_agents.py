@@ -30,7 +30,7 @@ class Household(mesa.Agent):
     def __init__(self, model: HouseholdAgentModel, row: int) -> None:
         super().__init__(model)
         pop = model.population
-        behaviour, enforcement = model.settings.behaviour, model.settings.enforcement
+        behaviour, enforcement = model.scenario.behaviour, model.scenario.enforcement
         self.row = row
         self.province = int(pop.province[row])
         self.status = int(pop.status[row])
@@ -44,7 +44,7 @@ class Household(mesa.Agent):
         if not self.at_home:
             return
         model = self.model
-        behaviour = model.settings.behaviour
+        behaviour = model.scenario.behaviour
         risk = model.exposure_today[self.status] * rules.perceived_risk(
             model.pressure_today[self.status],
             model.arrested_share[self.province],
@@ -107,7 +107,7 @@ class HouseholdAgentModel(RepatriationModel):
         return {group: ArrestDraws(members, draws) for group, members in sorted(groups.items())}
 
     def decide_departures(self) -> None:
-        window_days = self.settings.behaviour.peer_window_days
+        window_days = self.scenario.behaviour.peer_window_days
         shares = self.ledger.recent_shares(self.day, self.province_persons, window_days)
         self.arrested_share, self.departed_share = (share.tolist() for share in shares)
         self.pressure_today = self.pressure[self.day].tolist()

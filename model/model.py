@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from model import rules
 from model.checkpoint import Checkpoint
@@ -32,14 +33,15 @@ class RepatriationModel(mesa.Model):
     """Pakistan's 2023-24 drive to remove undocumented foreigners, at full scale.
 
     Args:
-        settings: the scenario's parameters (default: the baseline from `model/data/`).
+        scenario: the run's parameters (default: the baseline from `model/data/`), kept as
+            `model.scenario`, where Mesa models keep theirs.
         rng: seed or numpy Generator; every random draw of the run comes from it.
     """
 
-    def __init__(self, settings: Scenario | None = None, rng=None) -> None:
+    def __init__(self, scenario: Scenario | None = None, rng=None) -> None:
         super().__init__(rng=rng)
-        self.settings = settings if settings is not None else default_scenario()
-        s = self.settings
+        self.scenario = scenario if scenario is not None else default_scenario()
+        s = self.scenario
         self.day = -1
         self.dates = [s.timeline.start + timedelta(days=d) for d in range(s.timeline.days)]
         structure_rng, route_rng, departure_rng, arrest_rng = self.rng.spawn(4)
@@ -67,7 +69,7 @@ class RepatriationModel(mesa.Model):
             for i, province in enumerate(s.provinces)
         ]
         self.transit = Transit()
-        self._deportations = False  # whether anyone has been arrested (and so will be deported)
+        self._anyone_arrested = False  # if not, nobody crossing can be a deportee
         self.ledger = Ledger(s.timeline.days, len(s.checkpoints), len(s.provinces), len(State))
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
         self.running = True
@@ -90,6 +92,23 @@ class RepatriationModel(mesa.Model):
             for group, rows in sorted(blocks.items())
         }
 
+    # Mesa 3.5's Model has a `scenario` property whose setter does `scenario.model = self`, and
+    # Model.__init__ puts its own `mesa.experimental.scenarios.Scenario(rng=seed)` there. Ours is
+    # frozen and shared by every replicate of a run, so it cannot point back at one model: this
+    # property holds it as it is, and keeps Mesa's own (which records only the seed) as
+    # `mesa_scenario`, pointing back at the model as Mesa has it.
+    @property
+    def scenario(self) -> Scenario:
+        return self._scenario_of_run
+
+    @scenario.setter
+    def scenario(self, scenario: Scenario | MesaScenario) -> None:
+        if isinstance(scenario, MesaScenario):
+            self.mesa_scenario = scenario
+            scenario.model = self
+        else:
+            self._scenario_of_run = scenario
+
     @property
     def date(self) -> date:
         return self.dates[max(self.day, 0)]
@@ -108,7 +127,7 @@ class RepatriationModel(mesa.Model):
     # --- stage 1: decisions at home ---------------------------------------------------------
 
     def decide_departures(self) -> None:
-        behaviour = self.settings.behaviour
+        behaviour = self.scenario.behaviour
         arrested, departed = self.ledger.recent_shares(
             self.day, self.province_persons, behaviour.peer_window_days
         )
@@ -149,7 +168,7 @@ class RepatriationModel(mesa.Model):
         by_status = self.population.persons_by_status(households, persons)
         self._move(households, State.HOME, State.DETAINED, by_status)
         self.population.deported[households] = True
-        self._deportations = True
+        self._anyone_arrested = True
         self.ledger.arrests[self.day, province] += by_status
 
     def deport(
@@ -213,7 +232,7 @@ class RepatriationModel(mesa.Model):
         if not closed.spec.fallback:
             return group
         fallback = self.checkpoints[self.checkpoint_index[closed.spec.fallback]]
-        detour = self.settings.behaviour.reroute_days
+        detour = self.scenario.behaviour.reroute_days
         arrival = self.day + detour
         if arrival >= len(self.dates):
             return group
@@ -250,7 +269,7 @@ class RepatriationModel(mesa.Model):
         self.ledger.crossed[self.day, checkpoint] += by_status
         if deported:
             self.ledger.deported[self.day, checkpoint] += by_status
-        elif deported is None and self._deportations:
+        elif deported is None and self._anyone_arrested:
             flags = self.population.deported[households]
             if flags.any():
                 self.ledger.deported[self.day, checkpoint] += self.population.persons_by_status(

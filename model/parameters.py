@@ -34,7 +34,7 @@ class Timeline:
 
 
 @dataclass(frozen=True)
-class PopulationSettings:
+class PopulationParameters:
     undocumented: int
     acc: int
     por: int
@@ -149,7 +149,7 @@ class Parameters:
     """Every typed value of a run: the scalar sections and the rows of each table."""
 
     timeline: Timeline
-    population: PopulationSettings
+    population: PopulationParameters
     behaviour: Behaviour
     enforcement: Enforcement
     provinces: tuple[Province, ...]

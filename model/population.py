@@ -13,7 +13,8 @@ from enum import IntEnum
 import numpy as np
 
 from model import rules, sampling
-from model.scenario import PopulationSettings, Scenario
+from model.parameters import PopulationParameters
+from model.scenario import Scenario
 from model.schema import STATUSES
 
 
@@ -138,8 +139,8 @@ def synthesise(
     )
 
 
-def _only_status(settings: PopulationSettings) -> int | None:
-    present = [i for i, status in enumerate(STATUSES) if settings.persons(status) > 0]
+def _only_status(population: PopulationParameters) -> int | None:
+    present = [i for i, status in enumerate(STATUSES) if population.persons(status) > 0]
     return present[0] if len(present) == 1 else None
 
 

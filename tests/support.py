@@ -34,7 +34,7 @@ def run(scenario: Scenario, seed: int, check=None) -> RepatriationModel:
     return model
 
 
-def settings_persons(scenario: Scenario) -> int:
+def scenario_persons(scenario: Scenario) -> int:
     return sum(scenario.population.persons(status) for status in STATUSES)
 
 
@@ -49,7 +49,7 @@ def check_conservation(model: RepatriationModel) -> None:
     day = model.day
     counts = model.counts
     ledger = model.ledger
-    expected_total = settings_persons(model.settings)
+    expected_total = scenario_persons(model.scenario)
 
     # Incremental bookkeeping equals a fresh count of the household arrays.
     np.testing.assert_array_equal(model.census(), counts, err_msg=f"day {day}: census")
@@ -113,7 +113,7 @@ def check_capacity(model: RepatriationModel) -> None:
     """No crossing ever processes more persons in a day than its capacity that day."""
     crossed = model.ledger.crossed.sum(axis=2)
     for checkpoint in model.checkpoints:
-        capacity = expected_capacity(model.settings, checkpoint.spec.id)
+        capacity = expected_capacity(model.scenario, checkpoint.spec.id)
         np.testing.assert_array_equal(checkpoint.capacity, capacity, err_msg=checkpoint.spec.id)
         over = np.flatnonzero(crossed[:, checkpoint.index] > capacity)
         assert len(over) == 0, f"{checkpoint.spec.id} over capacity on days {over.tolist()}"
@@ -121,7 +121,7 @@ def check_capacity(model: RepatriationModel) -> None:
 
 def check_enforcement_start(model: RepatriationModel) -> None:
     """No arrest and no deportation of a status before a phase targeting it enforces."""
-    s = model.settings
+    s = model.scenario
     ledger = model.ledger
     for index, status in enumerate(STATUSES):
         starts = [

@@ -28,7 +28,7 @@ def queued():
 def test_torkham_queue_forms_and_crossings_stay_within_capacity(queued):
     torkham = queued.checkpoint_index["torkham"]
     crossed = queued.ledger.crossed[:, torkham].sum(axis=1)
-    capacity = expected_capacity(queued.settings, "torkham")
+    capacity = expected_capacity(queued.scenario, "torkham")
     assert queued.ledger.queue[:, torkham].max() > 300, "the override should force a queue"
     # While a long queue waits, the crossing works at (almost) full capacity: a household that
     # does not fit waits for tomorrow, so up to 19 places may stay unused.
@@ -50,7 +50,7 @@ def test_deportees_are_processed_within_the_same_capacity(queued):
 def test_closed_crossing_processes_nobody_during_the_closure():
     closure = {"checkpoint": "chaman", "start": "2023-10-25", "end": "2023-11-15"}
     model = run(small_scenario(closures=[closure]), seed=22)
-    s = model.settings
+    s = model.scenario
     chaman = model.checkpoint_index["chaman"]
     first, last = s.timeline.index(date(2023, 10, 25)), s.timeline.index(date(2023, 11, 15))
     crossed = model.ledger.crossed[:, chaman].sum(axis=1)
@@ -67,7 +67,7 @@ def test_closed_crossing_without_open_fallback_keeps_its_queue():
         {"checkpoint": "badini", "start": "2023-11-01", "end": "2023-11-20"},
     ]
     model = run(small_scenario(closures=closures), seed=23)
-    s = model.settings
+    s = model.scenario
     chaman = model.checkpoint_index["chaman"]
     last = s.timeline.index(date(2023, 11, 20))
     assert model.ledger.queue[last, chaman] > 0
@@ -79,7 +79,7 @@ def test_closed_crossing_without_open_fallback_keeps_its_queue():
 @pytest.mark.parametrize("seed", [31, 32])
 def test_no_arrest_or_deportation_before_enforcement_starts(seed):
     model = run(small_scenario(**{"phases.phase1.enforcement_start": "2023-11-20"}), seed)
-    start = model.settings.timeline.index(date(2023, 11, 20))
+    start = model.scenario.timeline.index(date(2023, 11, 20))
     assert not model.ledger.arrests[:start].any()
     assert not model.ledger.deported[:start].any()
     assert model.ledger.arrests[start:].sum() > 0, "arrests do begin on the start date"
@@ -96,6 +96,6 @@ def test_enforcement_start_after_the_run_means_no_arrests():
 def test_capacity_change_applies_from_its_date():
     model = run(small_scenario(), seed=34)
     torkham = model.checkpoints[model.checkpoint_index["torkham"]]
-    change = model.settings.timeline.index(date(2023, 11, 3))
+    change = model.scenario.timeline.index(date(2023, 11, 3))
     assert torkham.capacity[change - 1] == 400 * 12
     assert torkham.capacity[change] == 400 * 3 * 14

@@ -77,7 +77,7 @@ def test_tight_holding_capacity_binds():
     assert (peak <= capacity).all()
 
 
-def test_full_scale_population_matches_the_settings():
+def test_full_scale_population_matches_the_scenario():
     model = RepatriationModel(rng=1)
     assert model.initial_persons == 1_700_000
     model.run_model()

@@ -55,10 +55,10 @@ THRESHOLD = FAMILY_ALPHA / (TESTS_PER_OUTPUT * len(OUTPUTS))
 
 def outputs(model: RepatriationModel) -> dict[str, int]:
     """The compared outputs of a finished run, in persons (all statuses)."""
-    timeline = model.settings.timeline
+    timeline = model.scenario.timeline
     first, last = timeline.index(timeline.count_start), timeline.index(timeline.end)
     crossed = model.ledger.crossed[first : last + 1].sum(axis=2)  # day x checkpoint
-    route = np.array([ROUTES.index(c.route) for c in model.settings.checkpoints])
+    route = np.array([ROUTES.index(c.route) for c in model.scenario.checkpoints])
     by_route = np.bincount(route, crossed.sum(axis=0), len(ROUTES))
     result = {name: int(total) for name, total in zip(ROUTES, by_route, strict=True)}
     result["total"] = int(by_route.sum())

@@ -576,7 +576,7 @@ def test_mesa_batch_run_runs_the_model(restore_start_method, files):
     scenario = load_sweep(files["grid"]).base_scenario
     results = mesa.batch_run(
         RepatriationModel,
-        parameters={"settings": [scenario]},
+        parameters={"scenario": [scenario]},
         rng=[3, 4],
         number_processes=2,
         max_steps=1_000,

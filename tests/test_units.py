@@ -90,6 +90,21 @@ def test_synthesis_uses_the_scenarios_largest_household():
     assert sizes.max() == 8 and sizes.sum() == 20_000
 
 
+def test_the_model_keeps_its_scenario_where_mesa_models_do():
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+
+    from model.model import RepatriationModel
+
+    scenario = default_scenario().with_overrides({"population.undocumented": 20_000})
+    model = RepatriationModel(scenario=scenario, rng=5)
+    assert model.scenario is scenario
+    assert all(agent.scenario is scenario for agent in model.agents)
+    # Mesa's own, which records the seed, is kept; ours is shared, so it is not tied to a model.
+    assert isinstance(model.mesa_scenario, MesaScenario) and model.mesa_scenario.model is model
+    assert model.mesa_scenario.rng == 5
+    assert not hasattr(scenario, "model")
+
+
 # --- ledger.Ledger.recent_shares ------------------------------------------------------------
 
 

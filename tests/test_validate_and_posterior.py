@@ -164,7 +164,7 @@ def test_posterior_runs_draw_their_own_parameters(tmp_path, write_toml):
     assert len(set(draws)) > 1
     hazards = [s.behaviour.fear_hazard for s in scenarios]
     assert hazards == [pytest.approx(sample.loc[d, "behaviour.fear_hazard"]) for d in draws]
-    # The scenario file's own settings win over the draw.
+    # The scenario file's own values win over the draw.
     assert all(s.population.undocumented == 20000 for s in scenarios)
     again = posterior_run(str(scenario), [1, 2, 3, 4], read_levers(path)).scenarios
     assert [s.behaviour.fear_hazard for s in again] == hazards

@@ -110,13 +110,13 @@ def controls_for(name: str, replicates: int = 1, seed: int = DEFAULT_SEED) -> Co
 
 def scenario_for(controls: Controls) -> Scenario:
     """The scenario the controls describe, validated; a `ScenarioError` if they clash."""
-    check_run_settings(controls)
+    check_replicates_and_seed(controls)
     start = library(controls.starting_point)
     scenario = start.with_overrides(overrides(controls, start), source=SOURCE)
     return replace(scenario, name=f"{controls.starting_point} (explorer)")
 
 
-def check_run_settings(controls: Controls) -> None:
+def check_replicates_and_seed(controls: Controls) -> None:
     if not 1 <= controls.replicates <= MAX_REPLICATES:
         problem = f"{controls.replicates} is out of range"
         raise ScenarioError(SOURCE, "replicates", problem, f"1..{MAX_REPLICATES}")

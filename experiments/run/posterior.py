@@ -2,7 +2,7 @@
 
 With `ifrp run SCENARIO --posterior`, replicate r takes the posterior draw chosen by its own
 seed, applies it over the defaults, then applies the scenario file: the scenario's own
-settings win (a relative setting such as `{ times = 2.0 }` multiplies the drawn value), and its
+values win (a relative value such as `{ times = 2.0 }` multiplies the drawn value), and its
 results carry calibration uncertainty. `posterior_run` also says what each replicate used: the
 row it drew, and the calibrated parameters' values after the scenario file, for the manifest.
 """
