@@ -2,7 +2,9 @@
 
 Each value's type, units, range and source are declared once, elsewhere: a scalar parameter's in
 its row of `data/parameters.csv`, a table column's in `model.schema.TABLE_FIELDS`. These classes
-give the values their Python types for the model's code.
+give the values their Python types for the model's code; `model.defaults` checks them against
+the declarations whenever it reads the tables, so a field cannot be added, dropped or retyped
+on one side only.
 
 `Parameters` gathers them all. It sits below the modules that read, override and check a
 scenario, so that they can name its types without importing `model.scenario`, which imports them.
@@ -168,3 +170,21 @@ class Parameters:
         route's crossings; a new one each call, so callers cannot change each other's.
         """
         return np.array([spec.route for spec in self.checkpoints])
+
+
+# The class of each scalar section and of each table's rows, by its name in a scenario.
+SECTION_CLASSES: dict[str, type] = {
+    "timeline": Timeline,
+    "population": PopulationParameters,
+    "behaviour": Behaviour,
+    "enforcement": Enforcement,
+}
+ROW_CLASSES: dict[str, type] = {
+    "provinces": Province,
+    "checkpoints": CheckpointSpec,
+    "routes": Route,
+    "phases": Phase,
+    "capacity_changes": CapacityChange,
+    "closures": Closure,
+    "deadline_extensions": DeadlineExtension,
+}

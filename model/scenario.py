@@ -11,7 +11,7 @@ fields. This module assembles them, and is where callers get a scenario.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from model.checks import check_consistency
 from model.defaults import DATA_DIR, default_tree
 from model.overrides import expand_dotted, merge_overrides, read_toml
 from model.parameters import (
+    ROW_CLASSES,
+    SECTION_CLASSES,
     Behaviour,
     CapacityChange,
     CheckpointSpec,
@@ -33,7 +35,7 @@ from model.parameters import (
     Route,
     Timeline,
 )
-from model.schema import ScenarioError
+from model.schema import LIST_TABLES, ScenarioError, typed_columns
 
 # The names callers import from here; each is defined in the module that does its job.
 __all__ = [
@@ -102,38 +104,29 @@ def load_scenario(
 
 def build_scenario(tree: dict, name: str, file: str) -> Scenario:
     """Turn a merged parameter tree into a validated `Scenario`."""
-
-    def rows(table: str, cls: type, key: str | None = None) -> tuple:
-        names = {f.name for f in fields(cls)}
-        if key is None:
-            return tuple(cls(**{k: v for k, v in r.items() if k in names}) for r in tree[table])
-        return tuple(
-            cls(**{key: ident}, **{k: v for k, v in r.items() if k in names})
-            for ident, r in tree[table].items()
-        )
-
-    routes = tuple(
-        Route(province, checkpoint, r["share"], r["travel_days_min"], r["travel_days_max"])
-        for province, choices in tree["routes"].items()
-        for checkpoint, r in choices.items()
-    )
-    scenario = Scenario(
-        name=name,
-        timeline=Timeline(**tree["timeline"]),
-        population=PopulationParameters(**tree["population"]),
-        behaviour=Behaviour(**tree["behaviour"]),
-        enforcement=Enforcement(**tree["enforcement"]),
-        provinces=rows("provinces", Province, "id"),
-        checkpoints=rows("checkpoints", CheckpointSpec, "id"),
-        routes=routes,
-        phases=rows("phases", Phase, "id"),
-        capacity_changes=rows("capacity_changes", CapacityChange),
-        closures=rows("closures", Closure),
-        deadline_extensions=rows("deadline_extensions", DeadlineExtension),
-        tree=tree,
-    )
+    sections = {section: cls(**tree[section]) for section, cls in SECTION_CLASSES.items()}
+    tables = {table: _typed_rows(tree, table) for table in ROW_CLASSES}
+    scenario = Scenario(name=name, tree=tree, **sections, **tables)
     check_consistency(scenario, file)
     return scenario
+
+
+def _typed_rows(tree: dict, table: str) -> tuple:
+    """A table's rows in the tree as its dataclass, keys included, in the tree's order."""
+    cls, columns = ROW_CLASSES[table], typed_columns(table)
+
+    def typed(row: dict, **keys: str) -> Any:
+        return cls(**keys, **{name: value for name, value in row.items() if name in columns})
+
+    if table in LIST_TABLES:
+        return tuple(typed(row) for row in tree[table])
+    if table == "routes":
+        return tuple(
+            typed(row, province=province, checkpoint=checkpoint)
+            for province, choices in tree[table].items()
+            for checkpoint, row in choices.items()
+        )
+    return tuple(typed(row, id=ident) for ident, row in tree[table].items())
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,16 +1,20 @@
 """Field types, ranges and parsing for every value a scenario can set.
 
-Scalar parameters take their type and range from `data/parameters.csv`; the fields of the
-tables (provinces, checkpoints, routes, ...) are declared here, because their shape is part
-of the code. Every error names the file, the field and what is allowed.
+Each value is declared once. A scalar parameter is declared by its row of
+`data/parameters.csv` (type, units, range, source); the columns of the tables (provinces,
+checkpoints, routes, ...) are declared here, in `TABLE_FIELDS` and `TABLE_KEYS`, because their
+shape is part of the code. The typed dataclasses of `model.parameters` are checked against these
+declarations (`check_typed_fields`), and docs/parameters.md is generated from them. Every error
+names the file, the field and what is allowed.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import Any, get_type_hints
 
 STATUSES = ("undocumented", "acc", "por")
 ROUTES = ("khyber_pakhtunkhwa", "balochistan", "other")
@@ -35,6 +39,7 @@ class Field:
     high: Any = None
     units: str = ""
     required: bool = True
+    meaning: str = ""  # what the value is, for docs/parameters.md
 
     def allowed(self) -> str:
         if self.kind == "statuses":
@@ -145,59 +150,182 @@ def scalar_fields(rows: list[dict[str, str]], file: str) -> dict[str, dict[str, 
     return groups
 
 
+# Dates a table may hold (a guard against typos such as 2203 for 2023).
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+# Every table's last column: where the row's values come from. The parameter tree and the docs
+# keep it; the typed rows do not, as the model never reads it.
+SOURCE_COLUMN = "source"
+SOURCE = Field("str", required=False, meaning="provenance of the row (free text)")
+
 TABLE_FIELDS: dict[str, dict[str, Field]] = {
     "provinces": {
-        "name": Field("str"),
-        "population_share": Field("float", 0.0, 1.0, "share of persons"),
-        "enforcement_factor": Field("float", 0.0, 100.0, "x arrest hazard"),
-        "holding_capacity": Field("int", 0, 10_000_000, "persons"),
-        "deportation_checkpoint": Field("id"),
-        "deportation_travel_days": Field("int", 0, 60, "days"),
-        "source": Field("str", required=False),
+        "name": Field("str", meaning="display name"),
+        "population_share": Field(
+            "float",
+            0.0,
+            1.0,
+            "share of persons",
+            meaning="share of each status's persons living in the province (one split for all "
+            "statuses); must sum to 1 over provinces",
+        ),
+        "enforcement_factor": Field(
+            "float",
+            0.0,
+            100.0,
+            "x arrest hazard",
+            meaning="multiplier $f_p$ of `enforcement.arrest_hazard` in this province",
+        ),
+        "holding_capacity": Field(
+            "int",
+            0,
+            10_000_000,
+            "persons",
+            meaning="persons the province's holding centres can hold at once ($K_p$); arrests "
+            "stop when full",
+        ),
+        "deportation_checkpoint": Field(
+            "id", meaning="crossing to which detainees are escorted (a `checkpoint` id)"
+        ),
+        "deportation_travel_days": Field(
+            "int", 0, 60, "days", meaning="days from hand-over to arrival at that crossing"
+        ),
+        SOURCE_COLUMN: SOURCE,
     },
     "checkpoints": {
-        "name": Field("str"),
-        "province": Field("id"),
-        "route": Field("route"),
-        "capacity_per_hour": Field("float", 0.0, 1_000_000.0, "persons per hour"),
-        "hours": Field("float", 0.0, 24.0, "hours per day"),
-        "opens": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
-        "closes": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
-        "fallback": Field("id"),
-        "source": Field("str", required=False),
+        "name": Field("str", meaning="display name"),
+        "province": Field(
+            "id",
+            meaning="province where the crossing lies (a `province` id); descriptive only, not "
+            "used by the dynamics",
+        ),
+        "route": Field(
+            "route",
+            meaning="which reported total its crossings count towards: one of " + ", ".join(ROUTES),
+        ),
+        "capacity_per_hour": Field(
+            "float", 0.0, 1_000_000.0, "persons per hour", meaning="base processing rate $c_k$"
+        ),
+        "hours": Field(
+            "float", 0.0, 24.0, "hours per day", meaning="base opening hours per day $H_k$"
+        ),
+        "opens": Field("date", EARLIEST, LATEST, meaning="first day with capacity (inclusive)"),
+        "closes": Field("date", EARLIEST, LATEST, meaning="last day with capacity (inclusive)"),
+        "fallback": Field(
+            "id",
+            meaning="crossing to which arrivals are redirected while this one is closed and the "
+            "fallback is open; empty: arrivals wait in the queue",
+        ),
+        SOURCE_COLUMN: SOURCE,
     },
     "routes": {
-        "share": Field("float", 0.0, 1.0, "share of the province's households"),
-        "travel_days_min": Field("int", 0, 60, "days"),
-        "travel_days_max": Field("int", 0, 60, "days"),
-        "source": Field("str", required=False),
+        "share": Field(
+            "float",
+            0.0,
+            1.0,
+            "share of the province's households",
+            meaning="probability that a household of the province uses this crossing; must sum "
+            "to 1 per province; 0 disables the route",
+        ),
+        "travel_days_min": Field("int", 0, 60, "days", meaning="shortest trip, days (inclusive)"),
+        "travel_days_max": Field(
+            "int",
+            0,
+            60,
+            "days",
+            meaning="longest trip, days (inclusive); must be >= `travel_days_min`",
+        ),
+        SOURCE_COLUMN: SOURCE,
     },
     "phases": {
-        "statuses": Field("statuses"),
-        "announcement": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
-        "deadline": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
-        "enforcement_start": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
-        "source": Field("str", required=False),
+        "statuses": Field(
+            "statuses",
+            meaning="statuses targeted, from " + ", ".join(STATUSES) + "; `;`-separated in the "
+            "CSV, a list in TOML; each status may be targeted by one phase only",
+        ),
+        "announcement": Field(
+            "date", EARLIEST, LATEST, meaning="day the phase is announced (pressure starts)"
+        ),
+        "deadline": Field(
+            "date",
+            EARLIEST,
+            LATEST,
+            meaning="day by which the targeted must leave (pressure peaks)",
+        ),
+        "enforcement_start": Field(
+            "date",
+            EARLIEST,
+            LATEST,
+            meaning="first day of arrests of the targeted statuses; announcement <= deadline <= "
+            "enforcement_start",
+        ),
+        SOURCE_COLUMN: SOURCE,
     },
     "capacity_changes": {
-        "checkpoint": Field("id"),
-        "date": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
-        "capacity_factor": Field("float", 0.0, 1000.0, "x base capacity per hour"),
-        "hours": Field("float", 0.0, 24.0, "hours per day"),
-        "source": Field("str", required=False),
+        "checkpoint": Field("id", meaning="crossing affected"),
+        "date": Field(
+            "date",
+            EARLIEST,
+            LATEST,
+            meaning="first day of the new regime (in force until a later change)",
+        ),
+        "capacity_factor": Field(
+            "float",
+            0.0,
+            1000.0,
+            "x base capacity per hour",
+            meaning="multiplier $\\phi$ of the crossing's *base* `capacity_per_hour` (changes do "
+            "not compound)",
+        ),
+        "hours": Field(
+            "float", 0.0, 24.0, "hours per day", meaning="opening hours per day from this date"
+        ),
+        SOURCE_COLUMN: SOURCE,
     },
     "closures": {
-        "checkpoint": Field("id"),
-        "start": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
-        "end": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
-        "source": Field("str", required=False),
+        "checkpoint": Field("id", meaning="crossing closed"),
+        "start": Field("date", EARLIEST, LATEST, meaning="first closed day (inclusive)"),
+        "end": Field(
+            "date",
+            EARLIEST,
+            LATEST,
+            meaning="last closed day (inclusive); must not precede `start`",
+        ),
+        SOURCE_COLUMN: SOURCE,
     },
     "deadline_extensions": {
-        "phase": Field("id"),
-        "announced": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
-        "new_deadline": Field("date", date(2000, 1, 1), date(2100, 12, 31)),
-        "source": Field("str", required=False),
+        "phase": Field("id", meaning="phase whose deadline moves (a `phase` id)"),
+        "announced": Field(
+            "date",
+            EARLIEST,
+            LATEST,
+            meaning="day the extension becomes known (not before the phase's announcement)",
+        ),
+        "new_deadline": Field(
+            "date",
+            EARLIEST,
+            LATEST,
+            meaning="the new deadline (not before `announced`); does not move `enforcement_start`",
+        ),
+        SOURCE_COLUMN: SOURCE,
     },
+}
+
+# The columns that name a row, in the tables that have them: a scenario edits
+# `[provinces.<province>]`, or `[routes.<province>.<checkpoint>]`. A typed row holds a table's
+# one key column as its `id`.
+TABLE_KEYS: dict[str, dict[str, Field]] = {
+    "provinces": {
+        "province": Field(
+            "id",
+            meaning="identifier (row key); referenced by `checkpoints.province` and `routes`",
+        )
+    },
+    "checkpoints": {"checkpoint": Field("id", meaning="identifier (row key)")},
+    "routes": {
+        "province": Field("id", meaning="province of residence (key, first part)"),
+        "checkpoint": Field("id", meaning="crossing (key, second part)"),
+    },
+    "phases": {"phase": Field("id", meaning="identifier (row key)")},
 }
 
 # The sections of parameters.csv (a parameter's name is `section.name`).
@@ -206,3 +334,68 @@ SCALAR_SECTIONS = ("timeline", "population", "behaviour", "enforcement")
 # scenario that names one replaces it whole).
 KEYED_TABLES = ("provinces", "checkpoints", "phases")
 LIST_TABLES = ("capacity_changes", "closures", "deadline_extensions")
+
+# The Python type that a typed dataclass gives each kind of value.
+PYTHON_TYPES: dict[str, Any] = {
+    "int": int,
+    "float": float,
+    "date": date,
+    "bool": bool,
+    "str": str,
+    "id": str,
+    "route": str,
+    "statuses": tuple[str, ...],
+}
+
+
+def typed_columns(table: str) -> dict[str, Field]:
+    """The declared columns a table's typed row holds: its key (as `id`, if the table has one
+    key column) and every column but the source."""
+    keys = TABLE_KEYS.get(table, {})
+    if len(keys) == 1:
+        keys = {"id": next(iter(keys.values()))}
+    columns = {name: spec for name, spec in TABLE_FIELDS[table].items() if name != SOURCE_COLUMN}
+    return {**keys, **columns}
+
+
+def check_typed_fields(
+    cls: type, declared: dict[str, Field], file: str, prefix: str, declared_in: str
+) -> None:
+    """Check that the dataclass `cls` has a field for each declared value, of its kind's type,
+    and none other: the declaration (in `declared_in`) and the code must not drift apart.
+
+    `prefix` is the section or table, for the error's field name (`prefix.name`).
+    """
+    where = f"{cls.__module__}.{cls.__qualname__}"
+    annotations = _resolved_annotations(cls)
+    names = [f.name for f in fields(cls)]
+    for name, spec in declared.items():
+        if name not in names:
+            problem = f"declared in {declared_in}, but {where} has no such field"
+            raise ScenarioError(file, f"{prefix}.{name}", problem, ", ".join(names))
+        annotation = annotations[name]
+        if PYTHON_TYPES[spec.kind] != annotation:
+            problem = (
+                f"declared {spec.kind} in {declared_in}, but {where}.{name} is "
+                f"{_type_name(annotation)}"
+            )
+            kinds = [
+                kind for kind, python_type in PYTHON_TYPES.items() if python_type == annotation
+            ]
+            raise ScenarioError(file, f"{prefix}.{name}", problem, ", ".join(kinds))
+    for name in names:
+        if name not in declared:
+            problem = f"{where}.{name} is not declared in {declared_in}"
+            raise ScenarioError(file, f"{prefix}.{name}", problem, ", ".join(declared))
+
+
+@cache
+def _resolved_annotations(cls: type) -> dict[str, Any]:
+    # Resolving the annotation text (`from __future__ import annotations`) costs more than the
+    # rest of the check, and a class's annotations do not change while the program runs.
+    return get_type_hints(cls)
+
+
+def _type_name(annotation: Any) -> str:
+    """`int` for a class, `tuple[str, ...]` for a generic alias."""
+    return annotation.__name__ if type(annotation) is type else str(annotation)
