@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && \
 	{ echo $$p; break; }; done)
 
-.PHONY: run test lint golden explore bench scenarios sweep clean
+.PHONY: run test lint golden docs explore bench scenarios sweep clean
 
 # .venv/.installed: the project with its test tools (make run, lint, ...); .venv/.installed-viz:
 # also the viz extra (make test, explore), in one pip run, and it then counts as the former too.
@@ -57,6 +57,11 @@ lint: $(STAMP)
 # purpose; commit tests/golden/ with that change.
 golden: $(STAMP)
 	IFRP_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
+
+# The tables of docs/parameters.md, from model/data/ and model/schema.py (the prose around them
+# is written by hand; tests/test_docs.py fails while they are out of date).
+docs: $(STAMP)
+	$(BIN)/python -m experiments.core.parameter_docs
 
 # The policy explorer in the browser, on http://$(EXPLORE_HOST):$(EXPLORE_PORT)/ (Ctrl-C stops it;
 # make explore EXPLORE_PORT=9000 for another port).

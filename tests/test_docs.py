@@ -1,41 +1,32 @@
 """Keep docs/ODD.md and docs/parameters.md in step with the code and the data tables.
 
-parameters.md must list every scalar parameter with its default, units and range as written in
-model/data/parameters.csv, and every table with its columns, ranges and default rows. ODD.md must
-name every process by an importable dotted path (`model.module.Class.method`), and every such
-path it names must exist.
+parameters.md's tables are generated from model/data/ and model.schema (`make docs`), and must be
+current. ODD.md must name every process by an importable dotted path
+(`model.module.Class.method`), and every such path it names must exist.
 """
 
 from __future__ import annotations
 
 import ast
-import csv
 import importlib
 import inspect
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+from experiments.core import parameter_docs
 from model import rules
 from model.checkpoint import Checkpoint
+from model.defaults import DATA_DIR
 from model.enforcement import ProvincialEnforcement
 from model.model import RepatriationModel
-from model.schema import TABLE_FIELDS
+from model.schema import TABLE_FIELDS, TABLE_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "model" / "data"
 ODD = ROOT / "docs" / "ODD.md"
 PARAMETERS = ROOT / "docs" / "parameters.md"
-TABLES = (
-    "provinces",
-    "checkpoints",
-    "routes",
-    "capacity_changes",
-    "closures",
-    "phases",
-    "deadline_extensions",
-)
 # The processes the ODD must describe, whatever else the classes grow.
 PROCESSES = (
     "model.model.RepatriationModel.step",
@@ -54,60 +45,9 @@ PROCESSES = (
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 SPAN = re.compile(r"`([^`\n]+)`")
 DOTTED = re.compile(r"^(model|experiments)(\.[A-Za-z_]\w*)+$")
-NO_VALUE = "—"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def read_csv(name: str) -> tuple[list[str], list[dict[str, str]]]:
-    with (DATA / name).open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def cell_text(cell: str) -> str:
-    cell = cell.strip().replace("\\|", "|")
-    if len(cell) >= 2 and cell[0] == cell[-1] == "`":
-        cell = cell[1:-1]
-    return cell
-
-
-def table_rows(text: str) -> list[list[str]]:
-    """The cells of every Markdown table row in `text`, backticks around whole cells removed."""
-    rows = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("|") and line.endswith("|"):
-            rows.append([cell_text(c) for c in re.split(r"(?<!\\)\|", line[1:-1])])
-    return rows
-
-
-def table_blocks(text: str) -> list[list[list[str]]]:
-    """Each Markdown table in `text` as a list of rows (header first, separator dropped)."""
-    blocks: list[list[list[str]]] = []
-    previous_was_table = False
-    for line in text.splitlines():
-        is_table = line.strip().startswith("|")
-        if is_table:
-            if not previous_was_table:
-                blocks.append([])
-            row = table_rows(line)[0]
-            if not all(set(cell) <= set("-: ") for cell in row):
-                blocks[-1].append(row)
-        previous_was_table = is_table
-    return blocks
-
-
-def section(text: str, filename: str) -> str:
-    """The part of parameters.md under the `## ...` heading that names `filename`."""
-    lines = text.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith("## ") and filename in line]
-    assert starts, f"docs/parameters.md has no '## ...' heading naming `{filename}`"
-    end = next(
-        (i for i in range(starts[0] + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-    )
-    return "\n".join(lines[starts[0] : end])
 
 
 def backticked(text: str) -> set[str]:
@@ -176,78 +116,58 @@ def public_rules() -> list[str]:
 
 PARAMETERS_TEXT = PARAMETERS.read_text(encoding="utf-8")
 ODD_TEXT = ODD.read_text(encoding="utf-8")
-SCALARS = read_csv("parameters.csv")[1]
 
 
-# --- (a) scalar parameters -------------------------------------------------------------------
+# --- (a) parameters.md: generated tables, current ---------------------------------------------
 
 
-@pytest.mark.parametrize("row", SCALARS, ids=[row["name"] for row in SCALARS])
-def test_scalar_parameter_documented_with_its_default(row: dict[str, str]) -> None:
-    rows = table_rows(section(PARAMETERS_TEXT, "parameters.csv"))
-    documented = [cells for cells in rows if cells[0] == row["name"]]
-    assert documented, f"{row['name']} is missing from the parameter table of parameters.md"
-    bounds = f"[{row['min']}, {row['max']}]" if row["min"] or row["max"] else NO_VALUE
-    expected = [row["name"], row["value"], row["type"], row["units"] or NO_VALUE, bounds]
-    assert any(cells[:5] == expected for cells in documented), (
-        f"parameters.md documents {row['name']} as {documented[0][:5]}, "
-        f"parameters.csv says {expected}"
+def test_parameters_md_is_current() -> None:
+    assert parameter_docs.render(PARAMETERS_TEXT) == PARAMETERS_TEXT, (
+        f"docs/parameters.md is out of date: run {parameter_docs.COMMAND}"
     )
 
 
-def test_no_stale_scalar_parameters() -> None:
-    names = {row["name"] for row in SCALARS}
-    rows = table_rows(section(PARAMETERS_TEXT, "parameters.csv"))
-    documented = {cells[0] for cells in rows if re.fullmatch(r"[a-z]+\.[a-z_]+", cells[0])}
-    assert documented <= names, f"parameters.md lists unknown parameters {documented - names}"
-
-
-# --- (b) tables, columns and identifiers -----------------------------------------------------
-
-
-@pytest.mark.parametrize("table", TABLES)
-def test_table_columns_documented_with_types_and_ranges(table: str) -> None:
-    header, _ = read_csv(f"{table}.csv")
-    blocks = table_blocks(section(PARAMETERS_TEXT, f"{table}.csv"))
-    columns = [block for block in blocks if block and block[0][:3] == ["column", "type", "range"]]
-    assert len(columns) == 1, (
-        f"parameters.md needs one column table (column | type | range ...) for {table}"
+def test_a_stale_table_is_rewritten() -> None:
+    stale = PARAMETERS_TEXT.replace(
+        "| `timeline.end` | 2024-01-02 |", "| `timeline.end` | 2024-01-03 |"
     )
-    by_column = {cells[0]: cells for cells in columns[0][1:]}
-    for column in header:
-        assert column in by_column, f"{table}.csv column {column!r} missing from parameters.md"
-        spec = TABLE_FIELDS[table].get(column)
-        if spec is None:  # the key column of a keyed table
-            continue
-        assert by_column[column][1] == spec.kind, f"{table}.{column}: type"
-        if spec.low is not None:
-            bounds = f"[{spec.low}, {spec.high}]"
-            assert by_column[column][2] == bounds, f"{table}.{column}: range should be {bounds}"
-    for column in TABLE_FIELDS[table]:
-        assert column in header, f"TABLE_FIELDS[{table!r}] has {column!r}, the CSV does not"
+    assert stale != PARAMETERS_TEXT
+    assert parameter_docs.render(stale) == PARAMETERS_TEXT
 
 
-@pytest.mark.parametrize("table", TABLES)
-def test_table_default_rows_documented(table: str) -> None:
-    header, defaults = read_csv(f"{table}.csv")
-    rows = table_rows(section(PARAMETERS_TEXT, f"{table}.csv"))
-    for row in defaults:
-        expected = [row[column] or NO_VALUE for column in header]
-        assert any(cells[: len(header)] == expected for cells in rows), (
-            f"default row of {table}.csv not in parameters.md (or changed): {expected}"
-        )
-    if not defaults:
-        assert "No default rows" in section(PARAMETERS_TEXT, f"{table}.csv")
+def test_the_tables_follow_the_data(tmp_path: Path) -> None:
+    data = shutil.copytree(DATA_DIR, tmp_path / "data")
+    rows = (data / "routes.csv").read_text(encoding="utf-8")
+    (data / "routes.csv").write_text(rows.replace(",1,3,assumption", ",1,4,assumption"), "utf-8")
+    rendered = parameter_docs.render(PARAMETERS_TEXT, data)
+    assert "| `khyber_pakhtunkhwa` | `angoor_adda` | 0.04 | 1 | 4 | assumption |" in rendered
 
 
 @pytest.mark.parametrize(
-    ("table", "key"), [("checkpoints", "checkpoint"), ("provinces", "province")]
+    ("marker", "problem"),
+    [
+        ("<!-- generated: parameters.csv -->", "exactly one marker"),  # dropped
+        ("<!-- generated: no_such.csv rows -->", "name no generated table"),
+    ],
 )
-def test_identifiers_documented(table: str, key: str) -> None:
-    _, rows = read_csv(f"{table}.csv")
-    assert rows
-    for row in rows:
-        assert f"`{row[key]}`" in PARAMETERS_TEXT, f"{key} {row[key]!r} missing from parameters.md"
+def test_markers_must_match_the_generated_tables(marker: str, problem: str) -> None:
+    if marker in PARAMETERS_TEXT:
+        page = PARAMETERS_TEXT.replace(marker, "<!-- dropped -->")
+    else:
+        page = PARAMETERS_TEXT + f"\n{marker}\n<!-- end generated -->\n"
+    with pytest.raises(ValueError, match=problem):
+        parameter_docs.render(page)
+
+
+def test_every_declared_column_has_a_meaning() -> None:
+    blank = [
+        f"{table}.{name}"
+        for table in TABLE_FIELDS
+        for group in (TABLE_KEYS.get(table, {}), TABLE_FIELDS[table])
+        for name, spec in group.items()
+        if not spec.meaning
+    ]
+    assert not blank, f"declare a meaning (model.schema) for {blank}"
 
 
 def test_parameters_md_states_calibration_status() -> None:
