@@ -12,30 +12,8 @@ from model.schema import ScenarioError
 
 def check_consistency(s: Parameters, file: str) -> None:
     """Checks that span fields: date order, shares summing to one, references that exist."""
-    t = s.timeline
-    if not t.start < t.end:
-        raise ScenarioError(
-            file, "timeline.end", f"{t.end} is not after start {t.start}", f"a date after {t.start}"
-        )
-    if not t.start <= t.count_start <= t.end:
-        raise ScenarioError(
-            file,
-            "timeline.count_start",
-            f"{t.count_start} is outside the run",
-            f"{t.start}..{t.end}",
-        )
-    if s.population.total <= 0:
-        raise ScenarioError(file, "population", "nobody to simulate", "at least one person")
-    largest = s.population.max_household_size
-    if largest < s.population.household_size_mean:
-        # Sizes are capped at the largest household: a cap below the mean would not give it.
-        raise ScenarioError(
-            file,
-            "population.max_household_size",
-            f"{largest} is below population.household_size_mean "
-            f"({s.population.household_size_mean:g})",
-            "at least population.household_size_mean",
-        )
+    _check_timeline(s, file)
+    _check_population(s, file)
     province_ids = {p.id for p in s.provinces}
     checkpoint_ids = {c.id for c in s.checkpoints}
     _check_sum(
@@ -48,6 +26,53 @@ def check_consistency(s: Parameters, file: str) -> None:
             file,
             f"provinces.{p.id}.deportation_checkpoint",
         )
+    _check_checkpoints(s, province_ids, checkpoint_ids, file)
+    for i, closure in enumerate(s.closures):
+        _check_ref(closure.checkpoint, checkpoint_ids, file, f"closures[{i}].checkpoint")
+        if closure.start > closure.end:
+            raise ScenarioError(
+                file,
+                f"closures[{i}].end",
+                f"{closure.end} is before its start",
+                f">= {closure.start}",
+            )
+    _check_routes(s, province_ids, checkpoint_ids, file)
+    _check_phases(s, file)
+
+
+def _check_timeline(s: Parameters, file: str) -> None:
+    t = s.timeline
+    if not t.start < t.end:
+        raise ScenarioError(
+            file, "timeline.end", f"{t.end} is not after start {t.start}", f"a date after {t.start}"
+        )
+    if not t.start <= t.count_start <= t.end:
+        raise ScenarioError(
+            file,
+            "timeline.count_start",
+            f"{t.count_start} is outside the run",
+            f"{t.start}..{t.end}",
+        )
+
+
+def _check_population(s: Parameters, file: str) -> None:
+    if s.population.total <= 0:
+        raise ScenarioError(file, "population", "nobody to simulate", "at least one person")
+    largest = s.population.max_household_size
+    if largest < s.population.household_size_mean:
+        # Sizes are capped at the largest household: a cap below the mean would not give it.
+        raise ScenarioError(
+            file,
+            "population.max_household_size",
+            f"{largest} is below population.household_size_mean "
+            f"({s.population.household_size_mean:g})",
+            "at least population.household_size_mean",
+        )
+
+
+def _check_checkpoints(s: Parameters, province_ids: set, checkpoint_ids: set, file: str) -> None:
+    """Each crossing's references, opening dates and daily capacity, also after each change."""
+    largest = s.population.max_household_size
     for c in s.checkpoints:
         where = f"checkpoints.{c.id}"
         _check_ref(c.province, province_ids, file, f"{where}.province")
@@ -64,17 +89,6 @@ def check_consistency(s: Parameters, file: str) -> None:
         _check_ref(change.checkpoint, checkpoint_ids, file, f"{where}.checkpoint")
         base = by_id[change.checkpoint].capacity_per_hour
         _check_capacity(base * change.capacity_factor * change.hours, largest, file, where)
-    for i, closure in enumerate(s.closures):
-        _check_ref(closure.checkpoint, checkpoint_ids, file, f"closures[{i}].checkpoint")
-        if closure.start > closure.end:
-            raise ScenarioError(
-                file,
-                f"closures[{i}].end",
-                f"{closure.end} is before its start",
-                f">= {closure.start}",
-            )
-    _check_routes(s, province_ids, checkpoint_ids, file)
-    _check_phases(s, file)
 
 
 def _check_routes(s: Parameters, province_ids: set, checkpoint_ids: set, file: str) -> None:
