@@ -279,7 +279,7 @@ def test_a_file_that_is_not_text_is_one_line(kind, world, capsys):
 
 
 def _scalar_fields() -> list[tuple[str, object]]:
-    from model.scenario import scalar_specs
+    from model.defaults import scalar_specs
 
     return [
         (f"{section}.{name}", spec)
