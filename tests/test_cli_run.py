@@ -74,6 +74,7 @@ def test_folder_holds_the_contract_files(folder):
     assert (folder / "manifest.json").is_file()
     assert (folder / "summary.csv").is_file()
     assert (folder / "daily.csv").is_file()
+    assert (folder / "monthly.csv").is_file() and (folder / "monthly_bands.csv").is_file()
     pngs = sorted((folder / "figures").glob("*.png"))
     assert pngs, "figures/ must hold PNG files"
     for png in pngs:
@@ -133,6 +134,26 @@ def test_daily_sums_equal_the_summary(daily, summary, manifest):
         for route in ROUTES:
             assert by_route.loc[row["replicate"], route] == row[route], route
         assert deported.loc[row["replicate"]] == row["deported"]
+
+
+def test_monthly_tables_add_up_to_the_daily_records(folder, daily, summary):
+    """monthly.csv: every day of the run once; its last month's stock is the summary's."""
+    monthly = pd.read_csv(folder / "monthly.csv")
+    undocumented = monthly[monthly["status"] == "undocumented"]
+    assert set(monthly["status"]) == {"undocumented"}  # no card holders in this run
+    by_replicate = undocumented.groupby("replicate")
+    crossed = daily.groupby("replicate")["crossed"].sum()
+    for route in ROUTES:
+        by_route = daily[daily["route"] == route].groupby("replicate")["crossed"].sum()
+        assert (by_replicate[f"departed_{route}"].sum() == by_route).all(), route
+    assert (by_replicate["departed"].sum() == crossed).all()
+    last = undocumented[undocumented["month"] == undocumented["month"].max()]
+    assert list(last["remaining"]) == list(summary["remaining"])
+    bands = pd.read_csv(folder / "monthly_bands.csv")
+    quantiles = bands[["p5", "p25", "p50", "p75", "p95"]].to_numpy()
+    assert (quantiles[:, :-1] <= quantiles[:, 1:]).all(), "bands must nest"
+    months = undocumented["month"].nunique()
+    assert len(bands) == months * (len(monthly.columns) - 3)  # every month x output
 
 
 def test_documented_populations_get_columns_of_their_own(

@@ -1,4 +1,5 @@
-"""Turn replicate results into the contract's tables: summary.csv and daily.csv (persons)."""
+"""Turn replicate results into tables (persons): the contract's summary.csv and daily.csv, and
+monthly.csv with its bands over replicates (monthly_bands.csv)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,55 @@ def daily_table(results: list[ReplicateResult], scenario: Scenario) -> pd.DataFr
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+MONTHLY_OUTPUTS = (
+    *(f"departed_{route}" for route in ROUTES),
+    "departed",
+    "deported",
+    "arrested",
+    "remaining",
+)
+BANDS = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
+
+
+def monthly_table(results: list[ReplicateResult], scenario: Scenario) -> pd.DataFrame:
+    """One row per replicate x calendar month x legal status modelled: departures by route and
+    in all, deportations and arrests in the month, and persons remaining at its end (the
+    first and last months are partial: the run's start and report date cut them)."""
+    months = pd.PeriodIndex(results[0].dates, freq="M")
+    ends = np.flatnonzero(np.r_[months[1:] != months[:-1], True])  # each month's last day
+    routes = scenario.checkpoint_routes
+    statuses = [s for s in STATUSES if scenario.population.persons(s)]
+    frames = []
+    for r in results:
+        ledger = r.ledger
+        for status in statuses:
+            index = STATUSES.index(status)
+            daily = {
+                f"departed_{route}": ledger.crossed[:, routes == route, index].sum(axis=1)
+                for route in ROUTES
+            }
+            daily["departed"] = ledger.crossed[:, :, index].sum(axis=1)
+            daily["deported"] = ledger.deported[:, :, index].sum(axis=1)
+            daily["arrested"] = ledger.arrests[:, :, index].sum(axis=1)
+            frame = pd.DataFrame(daily).groupby(months.astype(str)).sum()
+            frame["remaining"] = ledger.states[ends, : State.DEPARTED, index].sum(axis=1)
+            frame.insert(0, "status", status)
+            frame.insert(0, "replicate", r.replicate)
+            frames.append(frame.rename_axis("month").reset_index())
+    table = pd.concat(frames, ignore_index=True)
+    return table[["replicate", "month", "status", *MONTHLY_OUTPUTS]]
+
+
+def band_table(monthly: pd.DataFrame) -> pd.DataFrame:
+    """monthly.csv summarised over replicates: per month, status and output, the mean and the
+    5/25/50/75/95% quantiles (the 50% and 90% bands)."""
+    long = monthly.melt(
+        id_vars=["replicate", "month", "status"], var_name="output", value_name="persons"
+    )
+    grouped = long.groupby(["month", "status", "output"], sort=False)["persons"]
+    table = grouped.mean().rename("mean").to_frame()
+    for label, q in BANDS.items():
+        table[label] = grouped.quantile(q)
+    return table.reset_index()

@@ -23,7 +23,7 @@ from experiments.core.plotting import (
 from experiments.core.replicates import ReplicateResult
 from model.population import State
 from model.scenario import Scenario
-from model.schema import ROUTES, UNDOCUMENTED
+from model.schema import ROUTES, STATUSES, UNDOCUMENTED
 
 
 def _finish(fig, ax, title: str, ylabel: str, path: Path) -> None:
@@ -102,11 +102,29 @@ def queues(results, scenario: Scenario, path: Path) -> None:
     _finish(fig, ax, f"Persons queueing at each crossing — {scenario.name}", "persons", path)
 
 
+STATUS_LABELS = {"undocumented": "undocumented", "acc": "ACC holders", "por": "PoR holders"}
+STATUS_COLOURS = {"undocumented": "tab:red", "acc": "tab:olive", "por": "tab:cyan"}
+
+
+def cumulative_by_status(results, scenario: Scenario, path: Path) -> None:
+    """Departures by legal status since the run's first day, over the whole run."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for index, status in enumerate(STATUSES):
+        if scenario.population.persons(status):
+            crossed = np.stack([r.ledger.crossed[:, :, index].sum(axis=1) for r in results])
+            cumulative = np.cumsum(crossed, axis=1)
+            band(ax, results[0].dates, cumulative, STATUS_COLOURS[status], STATUS_LABELS[status])
+    mark_policy(ax, scenario)
+    since = f"{scenario.timeline.start:%d %b %Y}"
+    _finish(fig, ax, f"Departures by legal status since {since} — {scenario.name}", "persons", path)
+
+
 FIGURES = {
     "daily_crossings.png": daily_crossings,
     "cumulative_departures.png": cumulative_departures,
     "remaining_stock.png": remaining_stock,
     "queues.png": queues,
+    "cumulative_by_status.png": cumulative_by_status,
 }
 
 
