@@ -47,8 +47,8 @@ class Household(mesa.Agent):
         behaviour = model.scenario.behaviour
         risk = model.exposure_today[self.status] * rules.perceived_risk(
             model.pressure_today[self.status],
-            model.arrested_share[self.province],
-            model.departed_share[self.province],
+            model.arrested_share[self.province][self.status],
+            model.departed_share[self.province][self.status],
             behaviour,
         )
         hazard = rules.departure_hazard(risk, behaviour)
@@ -108,7 +108,7 @@ class HouseholdAgentModel(RepatriationModel):
 
     def decide_departures(self) -> None:
         window_days = self.scenario.behaviour.peer_window_days
-        shares = self.ledger.recent_shares(self.day, self.province_persons, window_days)
+        shares = self.ledger.recent_shares(self.day, self.group_persons, window_days)
         self.arrested_share, self.departed_share = (share.tolist() for share in shares)
         self.pressure_today = self.pressure[self.day].tolist()
         self.exposure_today = self.exposure[self.day].tolist()

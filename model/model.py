@@ -52,9 +52,7 @@ class RepatriationModel(mesa.Model):
         self.counts = np.zeros((len(State), len(STATUSES)), dtype=np.int64)
         self.counts[State.HOME] = pop.persons_by_status(np.arange(pop.households))
         self.initial_persons = int(self.counts.sum())
-        self.province_persons = np.maximum(
-            np.bincount(pop.province, pop.size, len(s.provinces)).astype(np.int64), 1
-        )
+        self.group_persons = np.maximum(self.persons_by_group(np.arange(pop.households)), 1)
         self.pressure, self.exposure = risk_schedule(s)
         self._pressure_rows, self._exposure_rows = self.pressure.tolist(), self.exposure.tolist()
         self.enforcement_start = enforcement_starts(s)
@@ -129,7 +127,7 @@ class RepatriationModel(mesa.Model):
     def decide_departures(self) -> None:
         behaviour = self.scenario.behaviour
         arrested, departed = self.ledger.recent_shares(
-            self.day, self.province_persons, behaviour.peer_window_days
+            self.day, self.group_persons, behaviour.peer_window_days
         )
         # Python floats: a handful of scalar operations per group, cheaper than numpy scalars.
         arrested, departed = arrested.tolist(), departed.tolist()
@@ -137,7 +135,7 @@ class RepatriationModel(mesa.Model):
         reached = []
         for (province, status), line in self.departure_lines.items():
             risk = exposure[status] * rules.perceived_risk(
-                pressure[status], arrested[province], departed[province], behaviour
+                pressure[status], arrested[province][status], departed[province][status], behaviour
             )
             group = line.raise_level(rules.departure_hazard(risk, behaviour))
             if len(group):
@@ -150,14 +148,19 @@ class RepatriationModel(mesa.Model):
         if len(leaving):
             self.leave_home(leaving)
 
+    def persons_by_group(self, households: np.ndarray) -> np.ndarray:
+        """Persons among `households` by province and status (provinces x statuses)."""
+        pop = self.population
+        groups = pop.province[households].astype(np.int64) * len(STATUSES) + pop.status[households]
+        cells = len(self.scenario.provinces) * len(STATUSES)
+        counts = np.bincount(groups, pop.size[households], cells).astype(np.int64)
+        return counts.reshape(len(self.scenario.provinces), len(STATUSES))
+
     def leave_home(self, households: np.ndarray) -> None:
         pop = self.population
-        by_province = np.bincount(
-            pop.province[households], pop.size[households], len(self.enforcement)
-        ).astype(np.int64)
-        persons = pop.persons_by_status(households, int(by_province.sum()))
-        self._move(households, State.HOME, State.TRAVELLING, persons)
-        self.ledger.left_home[self.day] += by_province
+        by_group = self.persons_by_group(households)
+        self._move(households, State.HOME, State.TRAVELLING, by_group.sum(axis=0))
+        self.ledger.left_home[self.day] += by_group
         pop.destination[households] = pop.crossing[households]
         self.transit.send(households, self.day + pop.travel_days[households])
 
@@ -305,32 +308,52 @@ class RepatriationModel(mesa.Model):
 def risk_schedule(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """Policy pressure and its weight, by day and status.
 
-    A status targeted by an announced phase feels that phase's pressure in full; a status not
-    (yet) targeted feels `exempt_fear_factor` of the strongest pressure of announced phases.
-    The deadline in force on a day is the latest one announced by then (extensions included).
+    A status targeted by an announced phase (or, during its prelude, by the first phase) feels
+    that phase's pressure in full; a status not (yet) targeted feels `exempt_fear_factor` of
+    the strongest pressure of the phases. The deadline in force on a day is the latest one
+    announced by then (extensions included).
     """
     days = s.timeline.days
     pressure = np.zeros((days, len(STATUSES)))
     exposure = np.full((days, len(STATUSES)), s.behaviour.exempt_fear_factor)
-    phase_pressure = {phase.id: np.zeros(days) for phase in s.phases}
+    preludes = prelude_days(s)
+    phase_pressure = {}
     for phase in s.phases:
         announcement = s.timeline.index(phase.announcement)
-        for day in range(days):
-            deadline = s.timeline.index(
-                current_deadline(s, phase.id, s.timeline.start + timedelta(days=day))
-            )
-            phase_pressure[phase.id][day] = rules.phase_pressure(
-                day, announcement, deadline, s.behaviour
-            )
+        prelude = preludes.get(phase.id)
+        phase_pressure[phase.id] = np.array(
+            [
+                rules.phase_pressure(
+                    day, announcement, _deadline_day(s, phase.id, day), s.behaviour, prelude
+                )
+                for day in range(days)
+            ]
+        )
     strongest = np.max(list(phase_pressure.values()), axis=0) if s.phases else np.zeros(days)
     for status_index, status in enumerate(STATUSES):
         pressure[:, status_index] = strongest
         for phase in s.phases:
             if status in phase.statuses:
-                announced = np.arange(days) >= s.timeline.index(phase.announcement)
-                pressure[announced, status_index] = phase_pressure[phase.id][announced]
-                exposure[announced, status_index] = 1.0
+                felt_from = preludes.get(phase.id, s.timeline.index(phase.announcement))
+                felt = np.arange(days) >= felt_from
+                pressure[felt, status_index] = phase_pressure[phase.id][felt]
+                exposure[felt, status_index] = 1.0
     return pressure, exposure
+
+
+def prelude_days(s: Scenario) -> dict[str, int]:
+    """The day the first phase's prelude starts, by phase id (none when `prelude_fear` is 0 or
+    the prelude would start after the announcement: later phases have their own run-up)."""
+    if not s.phases or s.behaviour.prelude_fear <= 0:
+        return {}
+    first = min(s.phases, key=lambda phase: phase.announcement)
+    if s.behaviour.prelude_start >= first.announcement:
+        return {}
+    return {first.id: s.timeline.index(s.behaviour.prelude_start)}
+
+
+def _deadline_day(s: Scenario, phase_id: str, day: int) -> int:
+    return s.timeline.index(current_deadline(s, phase_id, s.timeline.start + timedelta(days=day)))
 
 
 def current_deadline(s: Scenario, phase_id: str, today: date) -> date:

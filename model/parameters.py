@@ -69,6 +69,8 @@ class Behaviour:
     attachment_effect: float
     pipeline_readiness: float
     exempt_fear_factor: float
+    prelude_fear: float
+    prelude_start: date
     hiding_effect: float
     reroute_days: int
 
@@ -80,6 +82,8 @@ class Enforcement:
     detention_days: int
     protection_letters_honoured: bool
     deportee_priority: bool
+    eased_level: float
+    ease_days: float
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ Hazards are per day: a household with daily hazard h leaves that day with probab
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from model.parameters import Behaviour, Enforcement
@@ -41,19 +43,24 @@ def visibility(
     return np.where(protected, 0.0, exposed)
 
 
-def phase_pressure(day: int, announcement: int, deadline: int, behaviour: Behaviour) -> float:
+def phase_pressure(
+    day: int, announcement: int, deadline: int, behaviour: Behaviour, prelude: int | None = None
+) -> float:
     """Perceived risk of arrest from a phase's announcement and deadline alone (0..1).
 
-    Zero before the announcement; from `announcement_fear` it rises to 1 on the deadline
-    (convex for fear_shape > 1); afterwards it falls back exponentially towards
-    `fear_persistence`. Days are day numbers of the run.
+    From `prelude` (a day number; None: no prelude) to the announcement it is `prelude_fear`:
+    talk of a crackdown and the first arrests before the plan (IOM counted three times the
+    usual returns in September 2023). Zero before. From `announcement_fear` (or the prelude's
+    level, if higher) it rises to 1 on the deadline (convex for fear_shape > 1); afterwards it
+    falls back exponentially towards `fear_persistence`. Days are day numbers of the run.
     """
+    before = behaviour.prelude_fear if prelude is not None else 0.0
     if day < announcement:
-        return 0.0
+        return before if prelude is not None and day >= prelude else 0.0
     if day <= deadline:
         span = deadline - announcement
         progress = 1.0 if span == 0 else (day - announcement) / span
-        start = behaviour.announcement_fear
+        start = max(behaviour.announcement_fear, before)
         return start + (1.0 - start) * progress**behaviour.fear_shape
     persistent = behaviour.fear_persistence
     fading = np.exp(-(day - deadline) / behaviour.fear_decay_days)
@@ -68,9 +75,9 @@ def perceived_risk(
 ) -> ArrayLike:
     """Perceived risk of arrest: the policy's pressure plus what people see around them.
 
-    `arrested_share` and `departed_share` are the shares of the province's people arrested and
-    departed over the past week: seeing arrests (86% of families cite fear of arrest) and
-    neighbours leaving both raise the perceived risk.
+    `arrested_share` and `departed_share` are the shares of the province's people of the same
+    legal status arrested and departed over the past week: seeing arrests (86% of families
+    cite fear of arrest) and neighbours leaving both raise the perceived risk.
     """
     return (
         pressure
@@ -85,12 +92,18 @@ def departure_hazard(risk: ArrayLike, behaviour: Behaviour) -> ArrayLike:
 
 
 def enforcement_level(days_since_start: int, enforcement: Enforcement) -> float:
-    """Share of full enforcement intensity, ramping linearly from its first day (0..1)."""
+    """Share of full enforcement intensity (0..1).
+
+    It ramps up linearly over `ramp_days` from its first day, and eases exponentially
+    (e-folding time `ease_days`) from its start towards `eased_level`: over 23,000 of the
+    26,299 arrests of 2023 were made in November (observations.csv, arrests).
+    """
     if days_since_start < 0:
         return 0.0
-    if enforcement.ramp_days == 0:
-        return 1.0
-    return min(1.0, (days_since_start + 1) / enforcement.ramp_days)
+    ramp_days = enforcement.ramp_days
+    ramp = 1.0 if ramp_days == 0 else min(1.0, (days_since_start + 1) / ramp_days)
+    eased = enforcement.eased_level
+    return ramp * (eased + (1.0 - eased) * math.exp(-days_since_start / enforcement.ease_days))
 
 
 def arrest_hazard(level: ArrayLike, province_factor: ArrayLike, enforcement: Enforcement):

@@ -58,7 +58,7 @@ CASES = [
     case("nobody to simulate", "[population]\nundocumented = 0\n", "population"),
     case(
         "timeline end before start",
-        "[timeline]\nend = 2023-09-01\n",
+        "[timeline]\nend = 2023-08-01\n",
         "timeline.end",
     ),
     case(
@@ -78,7 +78,7 @@ CASES = [
     ),
     case(
         "count_start before the run",
-        "[timeline]\ncount_start = 2023-09-01\n",
+        "[timeline]\ncount_start = 2023-08-01\n",
         "timeline.count_start",
     ),
     case(

@@ -97,5 +97,6 @@ def test_capacity_change_applies_from_its_date():
     model = run(small_scenario(), seed=34)
     torkham = model.checkpoints[model.checkpoint_index["torkham"]]
     change = model.scenario.timeline.index(date(2023, 11, 3))
-    assert torkham.capacity[change - 1] == 400 * 12
-    assert torkham.capacity[change] == 400 * 3 * 14
+    per_hour = torkham.spec.capacity_per_hour
+    assert torkham.capacity[change - 1] == per_hour * 12
+    assert torkham.capacity[change] == per_hour * 3 * 14

@@ -113,7 +113,8 @@ def test_summary_columns_and_route_totals(summary):
 def test_daily_columns_and_rows(daily, manifest):
     assert list(daily.columns[: len(DAILY_COLUMNS)]) == DAILY_COLUMNS
     assert set(daily["route"]) <= set(ROUTES)
-    days = (date.fromisoformat(manifest["report_date"]) - date(2023, 9, 15)).days + 1
+    start = date.fromisoformat(manifest["parameters"]["timeline"]["start"])
+    days = (date.fromisoformat(manifest["report_date"]) - start).days + 1
     checkpoints = daily["checkpoint"].nunique()
     assert len(daily) == 2 * days * checkpoints
     assert not daily.duplicated(["replicate", "date", "checkpoint"]).any()

@@ -72,7 +72,8 @@ def test_earlier_deadline_moves_departures_earlier():
     ],
 )
 def test_more_enforcement_gives_more_arrests_and_deportations(measure):
-    assert_increases(outcomes({}, measure), outcomes({"enforcement.arrest_hazard": 0.002}, measure))
+    stronger = {"enforcement.arrest_hazard": {"times": 3.0}}
+    assert_increases(outcomes({}, measure), outcomes(stronger, measure))
 
 
 def test_honoured_protection_letters_mean_no_pipeline_household_is_arrested():

@@ -4,6 +4,7 @@ the phase pressure curve and scenario overrides."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -110,15 +111,17 @@ def test_the_model_keeps_its_scenario_where_mesa_models_do():
 
 def test_recent_shares_count_the_window_before_the_day():
     ledger = Ledger(days=20, checkpoints=1, provinces=2, states=5)
-    ledger.arrests[:, 0, 0] = np.arange(20)  # day u: u arrests in province 0
-    ledger.left_home[:, 1] = 1  # one departure a day in province 1
-    persons = np.array([1000.0, 100.0])
+    ledger.arrests[:, 0, 0] = np.arange(20)  # day u: u undocumented arrested in province 0
+    ledger.left_home[:, 1, 0] = 1  # one undocumented departure a day in province 1
+    ledger.left_home[:, 1, 2] = 5  # and five PoR holders: a group of their own
+    persons = np.array([[1000.0, 1.0, 1.0], [100.0, 1.0, 500.0]])
     arrested, departed = ledger.recent_shares(10, persons, window_days=3)
-    assert arrested.tolist() == [(7 + 8 + 9) / 1000, 0.0]
-    assert departed.tolist() == [0.0, 3 / 100]
+    assert arrested[:, 0].tolist() == [(7 + 8 + 9) / 1000, 0.0]
+    assert departed[:, 0].tolist() == [0.0, 3 / 100]
+    assert departed[1, 2] == 15 / 500
     arrested, departed = ledger.recent_shares(2, persons, window_days=7)  # the run's start
-    assert arrested.tolist() == [(0 + 1) / 1000, 0.0]
-    assert departed.tolist() == [0.0, 2 / 100]
+    assert arrested[:, 0].tolist() == [(0 + 1) / 1000, 0.0]
+    assert departed[:, 0].tolist() == [0.0, 2 / 100]
 
 
 def test_the_peer_window_changes_departures():
@@ -275,21 +278,49 @@ BEHAVIOUR = default_scenario().behaviour
 
 def test_phase_pressure_curve():
     announcement, deadline = 10, 38
-    pressure = [rules.phase_pressure(d, announcement, deadline, BEHAVIOUR) for d in range(120)]
+    behaviour = replace(BEHAVIOUR, fear_persistence=0.25, fear_decay_days=7.0, fear_shape=2.0)
+    pressure = [rules.phase_pressure(d, announcement, deadline, behaviour) for d in range(120)]
     assert pressure[:announcement] == [0.0] * announcement
-    assert pressure[announcement] == pytest.approx(BEHAVIOUR.announcement_fear)
+    assert pressure[announcement] == pytest.approx(behaviour.announcement_fear)
     assert pressure[deadline] == pytest.approx(1.0)
     rising = np.array(pressure[announcement : deadline + 1])
     assert (np.diff(rising) > 0).all()
     falling = np.array(pressure[deadline:])
     assert (np.diff(falling) < 0).all()
-    persistence = BEHAVIOUR.fear_persistence
+    persistence = behaviour.fear_persistence
     assert (falling > persistence).all()
     assert pressure[-1] == pytest.approx(persistence, abs=1e-3)
-    after_one_e_fold = deadline + BEHAVIOUR.fear_decay_days
-    assert rules.phase_pressure(after_one_e_fold, announcement, deadline, BEHAVIOUR) == (
+    after_one_e_fold = deadline + behaviour.fear_decay_days
+    assert rules.phase_pressure(after_one_e_fold, announcement, deadline, behaviour) == (
         pytest.approx(persistence + (1 - persistence) / math.e)
     )
+
+
+def test_the_prelude_holds_its_fear_until_the_announcement_and_starts_the_rise():
+    behaviour = replace(BEHAVIOUR, prelude_fear=0.05, announcement_fear=0.01)
+    announcement, deadline, prelude = 10, 38, 4
+
+    def pressure(day: int, start: int | None = prelude) -> float:
+        return rules.phase_pressure(day, announcement, deadline, behaviour, start)
+
+    assert [pressure(d) for d in range(prelude)] == [0.0] * prelude
+    assert [pressure(d) for d in range(prelude, announcement)] == [0.05] * (announcement - prelude)
+    assert pressure(announcement) == pytest.approx(0.05), "the rise starts from the prelude's level"
+    assert pressure(announcement, None) == pytest.approx(0.01), "no prelude: announcement_fear"
+    assert pressure(deadline) == pytest.approx(1.0)
+
+
+def test_enforcement_starts_hard_and_eases_to_its_lasting_level():
+    enforcement = replace(
+        default_scenario().enforcement, ramp_days=1, eased_level=0.1, ease_days=10.0
+    )
+    levels = [rules.enforcement_level(d, enforcement) for d in range(200)]
+    assert levels[0] == pytest.approx(1.0)
+    assert levels[10] == pytest.approx(0.1 + 0.9 / math.e)
+    assert (np.diff(levels) < 0).all()
+    assert levels[-1] == pytest.approx(0.1, abs=1e-6)
+    no_easing = replace(enforcement, eased_level=1.0)
+    assert {rules.enforcement_level(d, no_easing) for d in range(200)} == {1.0}
 
 
 def test_phase_pressure_when_the_deadline_is_the_announcement_day():
@@ -299,7 +330,7 @@ def test_phase_pressure_when_the_deadline_is_the_announcement_day():
 
 
 def test_enforcement_ramp_and_daily_probability():
-    enforcement = default_scenario().enforcement
+    enforcement = replace(default_scenario().enforcement, ramp_days=14, eased_level=1.0)
     ramp = enforcement.ramp_days
     assert rules.enforcement_level(-1, enforcement) == 0.0
     assert rules.enforcement_level(0, enforcement) == pytest.approx(1 / ramp)
@@ -327,8 +358,8 @@ def test_with_overrides_dotted_keys_equal_nested_tables():
     assert by_id["torkham"].hours == 12.0, "the rest of the row is kept"
     assert by_id["chaman"] == {c.id: c for c in base.checkpoints}["chaman"]
     # The original is unchanged.
-    assert base.behaviour.fear_hazard == 0.034
-    assert {c.id: c for c in base.checkpoints}["torkham"].capacity_per_hour == 400.0
+    assert base.behaviour.fear_hazard == default_scenario().behaviour.fear_hazard != 0.1
+    assert {c.id: c for c in base.checkpoints}["torkham"].capacity_per_hour != 50.0
 
 
 def test_with_overrides_replaces_list_tables_and_validates():
@@ -392,7 +423,8 @@ def test_relative_override_multiplies_the_base_scenarios_value(write_toml):
     )
     scenario = load_scenario(path, base=base)
     assert scenario.enforcement.arrest_hazard == 2 * 0.0003, "of the base, not the defaults"
-    assert {c.id: c for c in scenario.checkpoints}["torkham"].capacity_per_hour == 200.0
+    torkham = {c.id: c for c in base.checkpoints}["torkham"].capacity_per_hour
+    assert {c.id: c for c in scenario.checkpoints}["torkham"].capacity_per_hour == torkham / 2
     route = next(r for r in scenario.routes if (r.province, r.checkpoint) == ("sindh", "chaman"))
     assert route.travel_days_max == 10
     assert isinstance(route.travel_days_max, int)
@@ -437,11 +469,11 @@ def test_relative_override_of_one_is_the_base_itself():
         ({"enforcement.arrest_hazard": {"times": math.inf}}, "arrest_hazard.times", "factor"),
         ({"enforcement.arrest_hazard": {"times": math.nan}}, "arrest_hazard.times", "factor"),
         ({"population.undocumented": {"times": 1e308}}, "undocumented", "not finite"),
-        ({"enforcement.arrest_hazard": {"times": 1000}}, "arrest_hazard", "1000 x 0.0005 = 0.5"),
+        ({"enforcement.arrest_hazard": {"times": 1000}}, "arrest_hazard", "1000 x 0.003 = 3"),
         (
             {"enforcement.detention_days": {"times": 0.1}},
             "detention_days",
-            "0.1 x 3 = 0.3, rounded to 0 is out",
+            "0.1 x 1 = 0.1, rounded to 0 is out",
         ),
         (
             {

@@ -35,6 +35,7 @@ def observed_from_run(run_dir, factor: float = 1.0) -> pd.DataFrame:
     counted = total.where(total.index.to_series() >= "2023-09-17", 0).cumsum().median(axis=1)
     torkham = daily[daily["checkpoint"] == "torkham"].set_index(["date", "replicate"])["crossed"]
     torkham = torkham.unstack().median(axis=1)
+    counted = counted[counted.index >= "2023-09-17"]
     rows = [
         {"date": d, "series": "total", "value": counted[d] * factor, "kind": "cumulative"}
         for d in counted.index[7::7]
@@ -114,11 +115,12 @@ def test_an_unknown_series_or_a_date_outside_the_run_names_the_file_and_line(
     assert "observed:" not in err
     err = refused(run_dir, tmp_path, ifrp, "2023-10-01,total,10,daily\n2024-01-03,total,5,daily\n")
     assert "line 3, date: 2024-01-03 is outside the run" in err
-    assert "2023-09-15..2024-01-02" in err and "observed:" not in err
+    start = json.loads((run_dir / "manifest.json").read_text())["parameters"]["timeline"]["start"]
+    assert f"{start}..2024-01-02" in err and "observed:" not in err
 
 
 def test_a_cumulative_value_before_count_start_is_refused(run_dir, tmp_path, ifrp):
-    # The run starts on 2023-09-15 and counts from 2023-09-17: a cumulative count on the 16th
+    # The run starts before 2023-09-17, when it starts counting: a cumulative count on the 16th
     # would be compared with 0. A daily value on the 16th is fine.
     err = refused(
         run_dir, tmp_path, ifrp, "2023-09-16,total,5,daily\n2023-09-16,total,10,cumulative\n"

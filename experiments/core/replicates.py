@@ -42,7 +42,7 @@ class ReplicateResult:
     def at_home_by_province(self) -> np.ndarray:
         """Persons still at home in each province at the end of each day (days x provinces):
         leaving home and arrest are the only ways out of it."""
-        gone = self.ledger.left_home + self.ledger.arrests.sum(axis=2)
+        gone = self.ledger.left_home.sum(axis=2) + self.ledger.arrests.sum(axis=2)
         return self.province_persons - np.cumsum(gone, axis=0)
 
 
