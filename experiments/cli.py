@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from experiments.calibration.budget import Budget
-from experiments.calibration.parameters import DEFAULT_PRIORS
+from experiments.calibration.parameters import DEFAULT_PRIORS, DEFAULT_START
 from experiments.core.arguments import DEFAULT_SEED, add_output_options, add_yes_option, integer_in
 from experiments.core.calibrated import CALIBRATED_DIR
 from experiments.explorer.server import DEFAULT_HOST, DEFAULT_PORT
-from experiments.observed.targets import DEFAULT_TARGETS
+from experiments.observed.observations import DEFAULT_LEVELS, DEFAULT_OBSERVATIONS
 from model.schema import ScenarioError
 
 COUNT = integer_in(1)
@@ -43,7 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Agent-based model of Pakistan's 2023-24 Illegal Foreigners Repatriation Plan.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    adds = (add_run, add_calibrate, add_adopt, add_validate, add_sweeps, add_compare, add_explore)
+    adds = (
+        add_run,
+        add_calibrate,
+        add_adopt,
+        add_answers,
+        add_crossvalidate,
+        add_validate,
+        add_sweeps,
+        add_compare,
+        add_explore,
+    )
     for add in adds:
         add(commands)
     return parser
@@ -134,12 +144,34 @@ def add_run(commands: argparse._SubParsersAction) -> None:
 def add_calibrate(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "calibrate",
-        help="fit the model to the reported figures (screening, history matching, ABC-SMC)",
-        description="Calibrate to a targets file; writes the posterior, the best-fit point, "
-        "figures and a report. Resumes an interrupted calibration in the same --out folder.",
+        help="fit the model to the observed course of the drive (history matching, ABC-SMC)",
+        description="Calibrate to an observations file; writes the posterior, the best-fit "
+        "point, figures and a report. Resumes an interrupted calibration in the same --out "
+        "folder.",
     )
-    parser.add_argument("--targets", type=Path, default=DEFAULT_TARGETS, help="targets CSV file")
+    parser.add_argument(
+        "--observations",
+        type=Path,
+        default=DEFAULT_OBSERVATIONS,
+        help="observations CSV file (default: the project's)",
+    )
+    parser.add_argument(
+        "--levels", type=Path, default=DEFAULT_LEVELS, help="the observation model's fixed levels"
+    )
     parser.add_argument("--priors", type=Path, default=DEFAULT_PRIORS, help="priors CSV file")
+    parser.add_argument(
+        "--start",
+        type=Path,
+        default=DEFAULT_START,
+        help="lever values the search is centred on (default: the research fit)",
+    )
+    parser.add_argument(
+        "--start-width",
+        type=float,
+        default=0.3,
+        help="width of the searched box, a share of each prior's (default: 0.3; 1: the whole "
+        "prior, no start point)",
+    )
     parser.add_argument("--base", type=Path, help="scenario .toml to calibrate (default: defaults)")
     parser.add_argument(
         "--out", type=Path, default=Path("results") / "calibration", help="output folder"
@@ -179,6 +211,61 @@ def add_adopt(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handler("experiments.calibration.adopt:command_adopt"))
 
 
+def add_answers(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "answers",
+        help="every library scenario against the baseline under the posterior: how sure?",
+        description="Run every library scenario and the baseline with the same posterior draws "
+        "and seeds; write the paired differences in departures and deportations by 2 January "
+        "2024 (median, 5-95%%, share of draws with the median's sign) into the adopted "
+        "calibration's folder (answers.csv and report.md).",
+    )
+    _calibration_folder_option(parser)
+    parser.add_argument(
+        "--draws", type=integer_in(2, 10_000), default=40, help="paired draws (default: 40)"
+    )
+    parser.add_argument(
+        "--seed", type=SEED, default=DEFAULT_SEED, help=f"root seed (default: {DEFAULT_SEED})"
+    )
+    _executor_options(parser)
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or table")
+    parser.set_defaults(func=handler("experiments.calibration.answers:command_answers"))
+
+
+def add_crossvalidate(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "crossvalidate",
+        help="leave each observed series out of the calibration in turn, then predict it",
+        description="Leave-one-series-out cross-validation of a calibration folder: for each "
+        "fitted time series, an ABC-SMC in the calibration's searched box without it, then its "
+        "rows predicted by draws of that posterior. Writes crossvalidation.csv and report.md "
+        "in the folder; resumes an interrupted run.",
+    )
+    _calibration_folder_option(parser)
+    parser.add_argument(
+        "--particles", type=integer_in(10), default=60, help="ABC-SMC particles per fold"
+    )
+    parser.add_argument(
+        "--generations", type=integer_in(2), default=4, help="ABC-SMC generations per fold"
+    )
+    parser.add_argument(
+        "--draws", type=integer_in(2, 10_000), default=40, help="posterior draws that predict"
+    )
+    _executor_options(parser)
+    parser.add_argument("--force", action="store_true", help="discard another run's fold state")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or table")
+    parser.set_defaults(func=handler("experiments.calibration.crossvalidate:command_crossvalidate"))
+
+
+def _calibration_folder_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        default=Path("results") / "calibration",
+        help="the calibration folder (default: results/calibration)",
+    )
+
+
 def add_validate(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "validate",
@@ -187,7 +274,20 @@ def add_validate(commands: argparse._SubParsersAction) -> None:
         "daily values and the error in cumulative totals, with a plot.",
     )
     parser.add_argument("run_dir", type=Path, help="a folder written by `ifrp run`")
-    parser.add_argument("--observed", type=Path, required=True, help="observed series CSV")
+    parser.add_argument(
+        "--observed",
+        type=Path,
+        required=True,
+        help="observed series CSV: the project's observations file (experiments/observed/"
+        "observations.csv) or another in its columns, or a plain file (date, series, value, kind)",
+    )
+    parser.add_argument(
+        "--levels",
+        type=Path,
+        default=DEFAULT_LEVELS,
+        help="the observation model's fixed levels, for an observations file (default: the "
+        "project's)",
+    )
     add_output_options(parser, "where to write (default: RUN_DIR/validation)", quiet_help=None)
     parser.set_defaults(func=handler("experiments.compare.validate:command_validate"))
 

@@ -379,13 +379,15 @@ def test_province_without_routes_is_refused(write_toml):
     assert "allowed" in str(error.value)
 
 
-TARGETS = Path(__file__).resolve().parent.parent / "experiments" / "observed" / "targets.csv"
+OBSERVATIONS = (
+    Path(__file__).resolve().parent.parent / "experiments" / "observed" / "observations.csv"
+)
 
 
-def _targets_with(change) -> str:
-    """The project's targets file with `change(row)` applied to its first (primary) row; a
+def _observations_with(change) -> str:
+    """The project's observations file with `change(row)` applied to its first (fitted) row; a
     column the change drops from that row is dropped from the file."""
-    with TARGETS.open(newline="", encoding="utf-8") as handle:
+    with OBSERVATIONS.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     change(rows[0])
     out = io.StringIO()
@@ -400,17 +402,22 @@ def _targets_with(change) -> str:
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        pytest.param(lambda r: r.update(model_discrepancy="1.5"), "model_discrepancy", id="above"),
-        pytest.param(lambda r: r.update(model_discrepancy=""), "model_discrepancy", id="missing"),
+        pytest.param(lambda r: r.update(observation_sd="20"), "observation_sd", id="above"),
+        pytest.param(lambda r: r.update(observation_sd=""), "observation_sd", id="missing"),
         pytest.param(lambda r: r.update(observation_sd="-3"), "observation_sd", id="negative sd"),
-        pytest.param(lambda r: r.pop("model_discrepancy"), "model_discrepancy", id="no column"),
+        pytest.param(lambda r: r.pop("model_place"), "model_place", id="no column"),
+        pytest.param(lambda r: r.update(model_place="kabul"), "model_place", id="unknown place"),
+        pytest.param(lambda r: r.update(model_to="2023-09-01"), "model_to", id="before from"),
+        pytest.param(lambda r: r.update(value="271985.5"), "value", id="half a person"),
+        pytest.param(lambda r: r.update(reporting="guess"), "reporting", id="unknown level"),
+        pytest.param(lambda r: r.update(use="maybe"), "use", id="unknown use"),
     ],
 )
-def test_bad_targets_file_exits_2_naming_file_field_and_allowed(change, field, tmp_path, ifrp):
-    path = tmp_path / "targets.csv"
-    path.write_text(_targets_with(change), encoding="utf-8")
+def test_bad_observations_file_exits_2_naming_file_field_and_allowed(change, field, tmp_path, ifrp):
+    path = tmp_path / "observations.csv"
+    path.write_text(_observations_with(change), encoding="utf-8")
     out = tmp_path / "out"
-    status, _, err = ifrp("calibrate", "--targets", path, "--out", out, "--quiet")
+    status, _, err = ifrp("calibrate", "--observations", path, "--out", out, "--quiet")
     assert status == 2
     assert str(path) in err
     assert field in err

@@ -133,14 +133,18 @@ def test_every_data_file_in_the_packages_ships_with_them():
     assert not missing, f"data files not in pyproject's package-data: {missing}"
 
 
-def test_a_target_the_code_does_not_know_is_an_error():
+def test_an_observation_of_a_place_or_quantity_the_code_does_not_know_is_an_error():
     import dataclasses
 
     from experiments.core.replicates import run_replicate
-    from experiments.observed.targets import load_targets, observe
+    from experiments.observed.observation_model import Layout, Records, predict
+    from experiments.observed.observations import load_observations
 
     scenario = default_scenario().with_overrides({"population.undocumented": 5_000})
     result = run_replicate(scenario, seed=1)
-    target = dataclasses.replace(load_targets()[0], quantity="deportation_rate")
-    with pytest.raises(ScenarioError, match="deportation_rate"):
-        observe(result.ledger, scenario, [target])
+    first = load_observations()[0]
+    levels = {"documented_share": 0.12, "un_coverage": 0.9}
+    for change, name in (({"places": ("kabul",)}, "kabul"), ({"quantity": "rate"}, "rate")):
+        row = dataclasses.replace(first, **change)
+        with pytest.raises(ScenarioError, match=name):
+            predict(Records.of(result.ledger), Layout.of(scenario), [row], levels)

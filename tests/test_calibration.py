@@ -8,13 +8,26 @@ import numpy as np
 import pytest
 
 from experiments.calibration.parameters import load_priors
-from experiments.calibration.pipeline import Budget, calibrate
-from experiments.calibration.simulate import Problem, simulate_many
+from experiments.calibration.pipeline import Budget, Stages, StateFolder, calibrate
+from experiments.calibration.simulate import (
+    Problem,
+    box_around,
+    calibration_scenario,
+    simulate_many,
+    whole_cube,
+)
 from experiments.core.executors import open_executor
-from experiments.observed.targets import calibration_scenario, load_targets
+from experiments.observed.observations import load_observations
 from model.scenario import ScenarioError, default_scenario
 
 PERSONS = 40_000
+LEVELS = (("documented_share", 0.12), ("un_coverage", 0.9))
+FREE = (
+    "behaviour.fear_hazard",
+    "enforcement.arrest_hazard",
+    "kp_other_share",
+    "balochistan_population_share",
+)
 SMALL = Budget(
     screening_trajectories=2,
     waves=1,
@@ -31,32 +44,28 @@ SMALL = Budget(
 
 @pytest.fixture(scope="module")
 def synthetic():
-    """Targets simulated at known parameters (the prior's centre, nudged), 8% observation sd."""
-    real = load_targets()
+    """The project's observations, simulated at known parameters (inside the prior, off its
+    centre), with an 8% observation sd; rows the small run cannot show (none, or zero) unused."""
+    real = load_observations()
     base = default_scenario().with_overrides({"population.undocumented": PERSONS})
     base = calibration_scenario(base, real)
-    # The level parameters and the arrest hazard: enough for the targets to pin them down at a
-    # budget that fits in the test suite (the full calibration frees more).
-    free = {
-        "behaviour.fear_hazard",
-        "enforcement.arrest_hazard",
-        "kp_other_share",
-        "balochistan_population_share",
-    }
-    priors = tuple(p for p in load_priors() if p.name in free)
+    # The level parameters and the arrest hazard: enough for the observations to pin them
+    # down at a budget that fits in the test suite (the full calibration frees more).
+    priors = tuple(p for p in load_priors() if p.name in FREE)
     truth_unit = np.linspace(0.35, 0.65, len(priors))
-    probe = Problem(base, priors, tuple(real), entropy=11)
+    probe = Problem(base, priors, tuple(real), LEVELS, 11, whole_cube(len(priors)))
     truth = probe.natural(truth_unit)[0]
     seeds = [probe.seed(9, 0, i) for i in range(6)]
     outputs = simulate_many(probe, np.repeat(truth[None], 6, axis=0), seeds, progress=False)
     means = outputs.mean(axis=0)
-    targets = tuple(
-        dataclasses.replace(t, value=float(m), observation_sd=max(0.08 * abs(m), 1e-3))
-        if t.kind != "derived"
-        else dataclasses.replace(t, value=float(m))
-        for t, m in zip(real, means, strict=True)
+    observations = tuple(
+        dataclasses.replace(o, value=float(m), observation_sd=0.08, bound="")
+        if o.use != "none" and np.isfinite(m) and m > 0
+        else dataclasses.replace(o, use="none")
+        for o, m in zip(real, means, strict=True)
     )
-    return Problem(base, priors, targets, entropy=5), truth
+    problem = Problem(base, priors, observations, LEVELS, 5, whole_cube(len(priors)))
+    return problem, truth
 
 
 @pytest.fixture(scope="module")
@@ -73,16 +82,17 @@ def test_true_parameters_lie_inside_the_90_percent_credible_intervals(synthetic,
     assert np.all((low <= truth) & (truth <= high)), (low, truth, high)
 
 
-def test_the_best_fit_is_closer_to_the_targets_than_the_prior_centre(synthetic, calibrated):
+def test_the_best_fit_is_closer_to_the_observations_than_the_prior_centre(
+    synthetic, calibrated, tmp_path
+):
     problem, _ = synthetic
     result, _ = calibrated
-    primary = np.array([t.kind == "primary" for t in problem.targets])
-    observed = np.array([t.value for t in problem.targets])[primary]
+    stages = Stages(problem, SMALL, StateFolder(tmp_path, {}, force=False))
     centre = problem.natural(np.full(problem.dimension, 0.5))[0]
     seeds = [problem.seed(8, 0, i) for i in range(3)]
     runs = simulate_many(problem, np.repeat(centre[None], 3, axis=0), seeds, progress=False)
-    far = np.abs(runs.mean(axis=0)[primary] / observed - 1).max()
-    near = np.abs(result.best_fit_outputs[primary] / observed - 1).max()
+    far = stages.distance(runs.mean(axis=0)[None])[0]
+    near = stages.distance(result.best_fit_outputs[None])[0]
     assert near < far, (near, far)
 
 
@@ -116,14 +126,24 @@ def test_the_number_of_workers_does_not_change_the_result(synthetic, tmp_path):
     np.testing.assert_array_equal(serial.best_fit, parallel.best_fit)
 
 
-def test_the_resume_key_ignores_source_texts_but_not_numbers(tmp_path):
-    """Editing a data table's source column changes no number: the state stays resumable."""
-    from experiments.calibration.pipeline import StateFolder
+def test_a_search_around_a_start_point_stays_in_its_box(synthetic, tmp_path):
+    problem, _ = synthetic
+    start = np.full(problem.dimension, 0.9)
+    box = box_around(start, 0.3)
+    assert np.allclose(box[0], 0.7) and np.allclose(box[1], 1.0)  # shifted inside the cube
+    tiny = dataclasses.replace(SMALL, waves=1, wave_points=16, particles=16, generations=2)
+    result = calibrate(dataclasses.replace(problem, box=box), tiny, tmp_path, progress=False)
+    unit = problem.unit(result.posterior)
+    assert np.all(unit >= 0.7 - 1e-12) and np.all(unit <= 1.0 + 1e-12)
 
-    config = {"targets": [{"quantity": "total", "value": 541210, "source": "facts.md §1"}]}
+
+def test_the_resume_key_ignores_source_texts_but_not_numbers(tmp_path):
+    """Editing a source or a note changes no number: the state stays resumable."""
+    config = {"observations": [{"value": 541210, "source": "facts.md §1", "note": "sum"}]}
     StateFolder(tmp_path, config, force=False)
-    config["targets"][0]["source"] = "facts.md §1 (Pakistan Today, 2 Jan 2024)"
+    config["observations"][0]["source"] = "facts.md §1 (Pakistan Today, 2 Jan 2024)"
+    config["observations"][0]["note"] = "the sum of the three"
     StateFolder(tmp_path, config, force=False)  # the same calibration
-    config["targets"][0]["value"] = 541211
+    config["observations"][0]["value"] = 541211
     with pytest.raises(ScenarioError, match="different calibration"):
         StateFolder(tmp_path, config, force=False)

@@ -275,6 +275,7 @@ def test_manifest_identifies_the_best_fit_applied(tmp_path, write_toml, ifrp, mo
         "parameters": "best fit",
         "file": str(best_fit.resolve()),
         "sha256": hashlib.sha256(best_fit.read_bytes()).hexdigest(),
+        "levers": {"behaviour.fear_hazard": 0.03},  # what `ifrp validate` reads levels from
     }
     assert manifest["parameters"]["behaviour"]["fear_hazard"] == 0.03
     assert "posterior_draws" not in manifest

@@ -31,7 +31,7 @@ from experiments.core.arguments import MAX_REPLICATES
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CALIBRATED = REPOSITORY / "experiments" / "calibrated"
-TARGETS = REPOSITORY / "experiments" / "observed" / "targets.csv"
+OBSERVATIONS = REPOSITORY / "experiments" / "observed" / "observations.csv"
 PRIORS = REPOSITORY / "experiments" / "calibration" / "priors.csv"
 SCENARIO = "[population]\nundocumented = 30000\n"
 SWEEP_TOP = {"design": '"grid"', "base": '"baseline"', "replicates": "1"}
@@ -233,7 +233,10 @@ def _input_files(world: World) -> dict[str, tuple[bytes, list]]:
             world.observed.read_bytes(),
             ["validate", world.run, "--observed", "FILE", "--out", out],
         ),
-        "targets": (TARGETS.read_bytes(), ["calibrate", "--targets", "FILE", "--out", out]),
+        "observations": (
+            OBSERVATIONS.read_bytes(),
+            ["calibrate", "--observations", "FILE", "--out", out],
+        ),
         "priors": (PRIORS.read_bytes(), ["calibrate", "--priors", "FILE", "--out", out]),
         "levers": (
             (CALIBRATED / "best_fit.csv").read_bytes(),
@@ -256,7 +259,7 @@ def _with_file(world: World, kind: str, data: bytes | str, command: list) -> tup
     return folder, [folder if arg == "FOLDER" else arg for arg in command]
 
 
-KINDS = ["scenario", "sweep", "observed", "targets", "priors", "levers"]
+KINDS = ["scenario", "sweep", "observed", "observations", "priors", "levers"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -426,7 +429,7 @@ def test_a_bad_observed_series_is_refused(world, capsys, case):
     refused(world, capsys, args, path, field)
 
 
-# --- targets and priors --------------------------------------------------------------------
+# --- observations and priors ---------------------------------------------------------------
 
 
 def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -435,11 +438,11 @@ def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 BAD_CELLS = {
-    "value": ["inf", "nan", "-1", "x", "2e9"],
-    "observation_sd": ["0", "-1", "inf", "x"],
-    "model_discrepancy": ["1.5", "-0.1", "nan"],
-    "period_start": ["2023-02-30", "1999-01-01", "soon"],
-    "period_end": ["2023-09-01", "2023-13-01"],  # the first: before period_start
+    "value": ["inf", "nan", "-1", "x", "2e9", "12.5"],
+    "observation_sd": ["0", "-1", "inf", "x", "11"],
+    "date": ["2023-02-30", "1999-01-01", "soon"],
+    "model_from": ["2023-02-30", "2024-01-03", "soon"],  # the second: after model_to
+    "model_to": ["2023-09-01", "2023-13-01"],  # the first: before model_from
     "low": ["x", "inf", "nan", "1000"],  # the last: above high
     "high": ["x", "-inf", "0"],
     "distribution": ["normal", "", "beta"],
@@ -448,10 +451,10 @@ BAD_CELLS = {
 
 @st.composite
 def bad_table(draw, path: Path, columns: tuple[str, ...], free: tuple[str, ...]) -> tuple:
-    """A targets or priors file with one cell changed (or a column dropped), and the field
-    its refusal must name. `free`: columns a word can replace (quantity, kind, ...)."""
+    """An observations or priors file with one cell changed (or a column dropped), and the
+    field its refusal must name. `free`: columns a word can replace (quantity, use, ...)."""
     header, rows = _rows(path)
-    line = draw(st.integers(0, 2))  # primary targets; priors with ranges above 0
+    line = draw(st.integers(0, 2))  # the ministry's fitted totals; priors with ranges above 0
     column = draw(st.sampled_from(columns + free + ("(drop)",)))
     if column == "(drop)":
         dropped = draw(st.sampled_from([c for c in columns if c not in ("low", "high")][:3]))
@@ -466,15 +469,15 @@ def bad_table(draw, path: Path, columns: tuple[str, ...], free: tuple[str, ...])
 @FUZZ
 @given(
     bad_table(
-        TARGETS,
-        ("value", "observation_sd", "model_discrepancy", "period_start", "period_end"),
-        ("quantity", "kind"),
+        OBSERVATIONS,
+        ("value", "observation_sd", "date", "model_from", "model_to"),
+        ("use", "quantity", "measure", "bound", "status_adjustment", "model_place", "reporting"),
     )
 )
-def test_a_bad_targets_file_is_refused(world, capsys, case):
+def test_a_bad_observations_file_is_refused(world, capsys, case):
     text, field = case
-    path = world.write("targets.csv", text)
-    args = ["calibrate", "--targets", path, "--out", world.root / "out", "--quiet"]
+    path = world.write("observations.csv", text)
+    args = ["calibrate", "--observations", path, "--out", world.root / "out", "--quiet"]
     refused(world, capsys, args, path, field)
 
 

@@ -12,6 +12,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+from support import small_scenario
 
 from experiments.core.replicates import run_replicate
 from experiments.core.tables import summary_table
@@ -25,7 +26,6 @@ from experiments.observed.observation_model import (
 )
 from experiments.observed.observations import load_levels, load_observations
 from model.schema import STATUSES, ScenarioError
-from support import small_scenario
 
 START = date(2023, 11, 1)
 LAYOUT = Layout(

@@ -3,7 +3,7 @@
 A calibration writes only its own folder; adopting it is a deliberate step. The best fit and
 the posterior sample are checked (the same levers in both; each row applies to the defaults
 as a valid scenario), copied into `experiments/calibrated/`, and `adoption.json` records where
-they came from: the folder, its manifest's seed, budget and targets, and each file's sha256.
+they came from: the folder, its manifest's seed, budget and input files, and each file's sha256.
 Commit the three files with a note on why the calibration changed.
 """
 
@@ -20,7 +20,18 @@ from experiments.core.outputs import check_writable, write_json, writing_to
 from model.scenario import ScenarioError, default_scenario
 
 FILES = ("best_fit.csv", "posterior.csv")
-FROM_MANIFEST = ("entropy", "budget", "targets_file", "priors_file", "git", "started", "finished")
+FROM_MANIFEST = (
+    "entropy",
+    "budget",
+    "observations_file",
+    "levels_file",
+    "priors_file",
+    "start_file",
+    "start_width",
+    "git",
+    "started",
+    "finished",
+)
 
 
 def command_adopt(args: argparse.Namespace) -> int:

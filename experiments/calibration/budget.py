@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LEVEL_PARAMETERS = ("behaviour.fear_hazard", "kp_other_share", "balochistan_population_share")
+LEVEL_PARAMETERS = (
+    "behaviour.fear_hazard",
+    "kp_other_share",
+    "balochistan_population_share",
+    "observation.un_coverage",
+)
 
 
 @dataclass(frozen=True)
@@ -17,7 +22,7 @@ class Budget:
     waves: int = 2
     wave_points: int = 256
     particles: int = 150
-    generations: int = 8
+    generations: int = 10
     abc_max_batches: int = 20
     best_fit_seeds: int = 3
     de_popsize: int = 6

@@ -1,43 +1,66 @@
-"""`ifrp calibrate`: fit the model to the reported figures and write results/calibration/."""
+"""`ifrp calibrate`: fit the model to the observed course of the drive; writes its --out folder."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from experiments.calibration import algorithms as alg
 from experiments.calibration.budget import Budget
+from experiments.calibration.figures import draw_figures
 from experiments.calibration.parameters import load_priors
 from experiments.calibration.pipeline import Calibration, calibrate
-from experiments.calibration.report import draw_figures, write_report, write_tables
-from experiments.calibration.simulate import Problem, simulate_many
+from experiments.calibration.report import write_report, write_tables
+from experiments.calibration.simulate import (
+    Problem,
+    box_around,
+    calibration_scenario,
+    simulate_many,
+    whole_cube,
+)
+from experiments.core.calibrated import OBSERVATION, read_levers
 from experiments.core.estimate import announce
 from experiments.core.executors import open_executor
-from experiments.core.manifest import build_manifest, now
+from experiments.core.manifest import build_manifest, file_entry, now
 from experiments.core.outputs import check_writable, write_json, writing_to
 from experiments.core.replicates import seconds_per_run
-from experiments.observed.targets import calibration_scenario, load_targets
-from model.scenario import default_scenario, load_scenario
+from experiments.observed.observation_model import Layout, check_readable
+from experiments.observed.observations import load_levels, load_observations
+from model.scenario import ScenarioError, default_scenario, load_scenario
 
 BEST_FIT_REPLICATES = 20
 EXIT_INTERRUPTED = 130
 POSTERIOR_DRAWS = 100
 
 
+@dataclass
+class Predictive:
+    """Runs at the best fit (replicates) and at posterior draws: their observations, and the
+    records of the posterior draws (for the course figure)."""
+
+    best_fit: np.ndarray  # replicates x observations
+    posterior: np.ndarray  # draws x observations
+    posterior_records: list  # (Records, first day) per draw
+
+    def outputs(self) -> dict[str, np.ndarray]:
+        return {"best fit": self.best_fit, "posterior": self.posterior}
+
+
 def command_calibrate(args: argparse.Namespace) -> int:
     check_writable(args.out)
-    targets = load_targets(args.targets)
-    priors = load_priors(args.priors)
-    base = load_scenario(args.base) if args.base else default_scenario()
-    problem = Problem(calibration_scenario(base, targets), tuple(priors), tuple(targets), args.seed)
+    problem = build_problem(args)
     budget = Budget()
     for name in ("particles", "generations", "waves"):
         if getattr(args, name) is not None:
             budget = replace(budget, **{name: getattr(args, name)})
+    unknown = [name for name in budget.level_parameters if name not in problem.names]
+    if unknown:
+        raise ScenarioError(str(args.priors), "name", f"no prior for {unknown[0]}", "")
     started = now()
     kept = "the finished stages are kept: run the same command again to resume"
     try:
@@ -59,32 +82,84 @@ def command_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def build_problem(args: argparse.Namespace) -> Problem:
+    """The calibration the command line asks for, every input checked before any run."""
+    observations = load_observations(args.observations)
+    levels = tuple((name, level.value) for name, level in load_levels(args.levels).items())
+    priors = load_priors(args.priors)
+    base = load_scenario(args.base) if args.base else default_scenario()
+    scenario = calibration_scenario(base, observations)
+    calibrated = {
+        p.name.removeprefix(OBSERVATION) for p in priors if p.name.startswith(OBSERVATION)
+    }
+    check_readable(observations, Layout.of(scenario), {name for name, _ in levels} | calibrated)
+    probe = Problem(scenario, tuple(priors), tuple(observations), levels, args.seed, ((), ()))
+    return replace(probe, box=searched_box(probe, args))
+
+
+def searched_box(problem: Problem, args: argparse.Namespace):
+    """The whole prior (--start-width 1), or a box of that width around --start."""
+    width = args.start_width
+    if not (math.isfinite(width) and 0 < width <= 1):
+        raise ScenarioError("ifrp calibrate", "--start-width", f"{width}", "0 < width <= 1")
+    if width == 1:
+        return whole_cube(problem.dimension)
+    start = read_levers(args.start)
+    file = str(args.start)
+    if sorted(start.names) != sorted(problem.names) or len(start.rows) != 1:
+        problem_text = f"{len(start.rows)} row(s) of {', '.join(start.names)}"
+        raise ScenarioError(file, "(header)", problem_text, "one row of the priors' levers")
+    values = np.array([start.rows[0][start.names.index(name)] for name in problem.names])
+    unit = problem.unit(values)[0]
+    outside = [n for n, u in zip(problem.names, unit, strict=True) if not 0 <= u <= 1]
+    if outside:
+        raise ScenarioError(file, outside[0], "outside its prior's range", "within the prior")
+    return box_around(unit, width)
+
+
 def write_results(
     args: argparse.Namespace,
     problem: Problem,
     budget: Budget,
     result: Calibration,
-    predictive: dict[str, np.ndarray],
+    predictive: Predictive,
     started: str,
 ) -> None:
     """The calibration's tables, figures, report and manifest, in OUT."""
     figures = args.out / "figures"
     shutil.rmtree(figures, ignore_errors=True)
-    write_tables(problem, result, predictive, args.out)
+    write_json(args.out / "manifest.json", _manifest(args, problem, budget, started))
+    write_tables(problem, result, predictive.outputs(), args.out)
     draw_figures(problem, result, predictive, figures)
-    write_report(problem, result, predictive, args.out)
+    write_report(args.out)
+
+
+def _manifest(args: argparse.Namespace, problem: Problem, budget: Budget, started: str) -> dict:
     # A calibration starts from its base scenario, not from an earlier calibration's best fit.
     uncalibrated = {"parameters": "the base scenario, uncalibrated", "file": None, "sha256": None}
     base_name = str(args.base or "defaults")
     manifest = build_manifest(problem.base, base_name, args.seed, [], started, uncalibrated)
+    low, high = problem.box
+    natural = problem.natural(np.vstack([low, high]))
     manifest.update(
         {
-            "targets_file": str(args.targets),
-            "priors_file": str(args.priors),
+            "kind": "calibration",
+            "observations_file": file_entry(args.observations),
+            "levels_file": file_entry(args.levels),
+            "priors_file": file_entry(args.priors),
+            "start_file": file_entry(args.start) if args.start_width < 1 else None,
+            "start_width": args.start_width,
+            "searched_box": {
+                name: [float(natural[0, i]), float(natural[1, i])]
+                for i, name in enumerate(problem.names)
+            },
+            "searched_box_unit": {
+                name: [lo, hi] for name, lo, hi in zip(problem.names, low, high, strict=True)
+            },
             "budget": asdict(budget),
         }
     )
-    write_json(args.out / "manifest.json", manifest)
+    return manifest
 
 
 def least_runs(budget: Budget, problem: Problem) -> int:
@@ -101,13 +176,17 @@ def least_runs(budget: Budget, problem: Problem) -> int:
     )
 
 
-def predictive_runs(problem: Problem, result, execution, progress: bool) -> dict[str, np.ndarray]:
-    """Targets simulated at the best fit (replicates) and at posterior draws."""
+def predictive_runs(problem: Problem, result, execution, progress: bool) -> Predictive:
+    """The observations simulated at the best fit (replicates) and at posterior draws."""
     best_seeds = [problem.seed(alg.STAGE_PREDICTIVE, 2, i) for i in range(BEST_FIT_REPLICATES)]
     best = np.repeat(result.best_fit[None, :], BEST_FIT_REPLICATES, axis=0)
     draws = result.posterior[: min(POSTERIOR_DRAWS, len(result.posterior))]
     draw_seeds = [problem.seed(alg.STAGE_PREDICTIVE, 1, i) for i in range(len(draws))]
-    return {
-        "best fit": simulate_many(problem, best, best_seeds, execution, "best fit", progress),
-        "posterior": simulate_many(problem, draws, draw_seeds, execution, "posterior", progress),
-    }
+    posterior = simulate_many(
+        problem, draws, draw_seeds, execution, "posterior", progress, keep_records=True
+    )
+    return Predictive(
+        simulate_many(problem, best, best_seeds, execution, "best fit", progress),
+        np.array([observed for observed, _, _ in posterior]),
+        [(records, start) for _, records, start in posterior],
+    )

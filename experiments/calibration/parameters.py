@@ -19,6 +19,8 @@ from model.scenario import Scenario
 from model.schema import Field, ScenarioError, parse_value
 
 DEFAULT_PRIORS = Path(__file__).resolve().parent / "priors.csv"
+# The research fit the default search is centred on (ifrp calibrate --start).
+DEFAULT_START = Path(__file__).resolve().parent / "start.csv"
 DISTRIBUTIONS = ("uniform", "loguniform")
 PRIOR_COLUMNS = ("name", "distribution", "low", "high", "units", "source")
 

@@ -1,4 +1,5 @@
-"""The calibration pipeline: screening -> history matching -> ABC-SMC -> best-fit point.
+"""The calibration pipeline: screening -> history matching -> ABC-SMC -> best-fit point, inside
+the part of the prior searched (`Problem.box`).
 
 Every stage's result is saved (atomically) under `OUT/state/` as soon as it is finished, so an
 interrupted calibration resumes from its last finished wave or generation. A folder holding
@@ -36,7 +37,7 @@ ALGORITHM_DRAWS = 99
 POSTERIOR_RESAMPLING = 999
 DE_DRAWS = (alg.STAGE_BEST_FIT, 1)
 
-Box = tuple[np.ndarray, np.ndarray]  # lower and upper corners in the unit cube
+Corners = tuple[np.ndarray, np.ndarray]  # lower and upper corners of a box in the unit cube
 
 
 @dataclass
@@ -67,7 +68,7 @@ class StateFolder:
                     str(folder),
                     "--out",
                     "holds a different calibration "
-                    "(other targets, priors, budget, seed or method version)",
+                    "(other observations, priors, box, budget, seed or method version)",
                     "the same configuration to resume, or --force to start again",
                 )
             if previous.get("hash") != digest.hexdigest():
@@ -97,7 +98,7 @@ def _unpickle(path: Path):
 
 
 # Documentation in the data tables: editing it changes no number, so no calibration.
-PROSE_FIELDS = ("source", "counts")
+PROSE_FIELDS = ("source", "counts", "url", "note", "model_note", "place", "units", "line", "file")
 
 
 def _without_prose(node):
@@ -139,7 +140,9 @@ def _configuration(problem: Problem, budget: Budget) -> dict:
         "method": alg.METHOD_VERSION,
         "budget": asdict(budget),
         "priors": [asdict(p) for p in problem.priors],
-        "targets": [asdict(t) for t in problem.targets],
+        "observations": [asdict(o) for o in problem.observations],
+        "levels": problem.levels,
+        "box": problem.box,
         "base": problem.base.to_dict(),
     }
 
@@ -151,21 +154,23 @@ class Stages:
         self.problem, self.budget, self.state = problem, budget, state
         self.execution: Execution | None = None
         self.progress = True
-        targets = problem.targets
-        self.fitted = np.array([t.kind != "derived" for t in targets])
-        self.primary = np.array([t.kind == "primary" for t in targets])
-        values = np.array([t.value for t in targets])
-        sd = np.array([t.observation_sd for t in targets])
-        self.observed, self.sd = values[self.fitted], sd[self.fitted]
-        self.primary_observed, self.primary_sd = values[self.primary], sd[self.primary]
+        self.fitted = fitted_mask(problem.observations)
+        self.fit = [o for o, f in zip(problem.observations, self.fitted, strict=True) if f]
+        self.observed = np.array([o.value for o in self.fit])
+        self.sd = np.array([o.observation_sd * o.value for o in self.fit])
 
     def simulate(self, unit: np.ndarray, stage: int, generation: int) -> np.ndarray:
-        """The targets simulated at unit-cube points, each with its own seed (stage, generation,
-        index)."""
+        """The observations simulated at unit-cube points, each run with its own seed (stage,
+        generation, index)."""
         seeds = [self.problem.seed(stage, generation, i) for i in range(len(unit))]
         label = f"stage {stage}.{generation}"
         values = self.problem.natural(unit)
         return simulate_many(self.problem, values, seeds, self.execution, label, self.progress)
+
+    def fitted_outputs(self, unit: np.ndarray, stage: int, generation: int) -> np.ndarray:
+        """The fitted observations as simulated, a bound met counting as the bound itself."""
+        outputs = self.simulate(unit, stage, generation)[:, self.fitted]
+        return censor(outputs, self.fit)
 
     def draws(self, stage: int, number: int) -> np.random.Generator:
         """The algorithms' own random numbers at a stage (which points, which particles)."""
@@ -174,46 +179,46 @@ class Stages:
 
     def screening(self) -> alg.Screening:
         def standardised(unit: np.ndarray, stage: int, generation: int) -> np.ndarray:
-            outputs = self.simulate(unit, stage, generation)[:, self.fitted]
-            return (outputs - self.observed) / self.sd
+            return (self.fitted_outputs(unit, stage, generation) - self.observed) / self.sd
 
         trajectories = self.budget.screening_trajectories
         draws = self.draws(alg.STAGE_SCREENING, 0)
+        low, high = (np.array(corner) for corner in self.problem.box)
+
+        def in_box(unit: np.ndarray, stage: int, generation: int) -> np.ndarray:
+            return standardised(low + unit * (high - low), stage, generation)
+
         return self.state.load_or(
             "screening",
-            partial(alg.morris, standardised, self.problem.dimension, trajectories, draws),
+            partial(alg.morris, in_box, self.problem.dimension, trajectories, draws),
         )
 
     def simulator_variance(self) -> np.ndarray:
-        """Replicate variance of each target at the centre of the prior."""
+        """Replicate variance of each fitted observation at the centre of the searched box."""
 
         def compute() -> np.ndarray:
-            centre = np.full((self.budget.variance_replicates, self.problem.dimension), 0.5)
-            return self.simulate(centre, alg.STAGE_PREDICTIVE, 0).var(axis=0, ddof=1)
+            low, high = (np.array(corner) for corner in self.problem.box)
+            centre = np.repeat(((low + high) / 2)[None, :], self.budget.variance_replicates, 0)
+            return self.fitted_outputs(centre, alg.STAGE_PREDICTIVE, 0).var(axis=0, ddof=1)
 
         return self.state.load_or("simulator_var", compute)
 
-    def history_matching(self, simulator_var: np.ndarray) -> tuple[list[alg.Wave], Box]:
-        """Waves that rule out implausible regions; returns them and the last box."""
-        discrepancy = np.array([t.model_discrepancy for t in self.problem.targets])[self.fitted]
-        model_var = simulator_var[self.fitted] + (discrepancy * self.observed) ** 2
-
-        def fitted_outputs(unit: np.ndarray, stage: int, generation: int) -> np.ndarray:
-            return self.simulate(unit, stage, generation)[:, self.fitted]
-
+    def history_matching(self, simulator_var: np.ndarray) -> tuple[list[alg.Wave], Corners]:
+        """Waves that rule out implausible regions of the searched box; returns them and the
+        last box."""
         waves: list[alg.Wave] = []
-        low, high = np.zeros(self.problem.dimension), np.ones(self.problem.dimension)
+        low, high = (np.array(corner) for corner in self.problem.box)
         for number in range(self.budget.waves):
             wave = partial(
                 alg.history_wave,
-                fitted_outputs,
+                self.fitted_outputs,
                 low,
                 high,
                 number,
                 self.budget.wave_points,
                 self.observed,
                 self.sd**2,
-                model_var,
+                simulator_var,
                 self.draws(alg.STAGE_HISTORY, number),
             )
             waves.append(self.state.load_or(f"wave_{number}", wave))
@@ -221,16 +226,12 @@ class Stages:
         return waves, (low, high)
 
     def distance(self, outputs: np.ndarray) -> np.ndarray:
-        """ABC's distance: the root mean square standardised error of the primary targets.
-
-        The soft secondary targets rule regions out (history matching) but not here: secondary
-        facts the model cannot meet jointly must not pull the posterior away from the reported
-        totals.
-        """
-        errors = (outputs[:, self.primary] - self.primary_observed) / self.primary_sd
+        """ABC's distance: the root mean square standardised error over every fitted
+        observation (route totals, time series, arrests and deportations alike)."""
+        errors = (censor(outputs[:, self.fitted], self.fit) - self.observed) / self.sd
         return np.sqrt(np.mean(errors**2, axis=1))
 
-    def abc_smc(self, box: Box) -> list[alg.Generation]:
+    def abc_smc(self, box: Corners) -> list[alg.Generation]:
         low, high = box
         first = partial(
             alg.abc_first_generation,
@@ -260,7 +261,7 @@ class Stages:
     def posterior(self, generations: list[alg.Generation]) -> tuple[np.ndarray, np.ndarray]:
         """An equally weighted posterior sample (natural units) and its median point.
 
-        The data leave most parameters free: their posterior median is a central value that
+        The data leave some parameters free: their posterior median is a central value that
         does not hang on which particle happened to land nearest the data (scenario answers
         did).
         """
@@ -270,28 +271,38 @@ class Stages:
         return self.problem.natural(sample), median
 
     def best_fit(self, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        compute = partial(
-            _best_fit, self.problem, self.budget, start, self.execution, self.progress
-        )
+        compute = partial(_best_fit, self, start, self.execution, self.progress)
         return self.state.load_or("best_fit", compute)
 
 
+def fitted_mask(observations) -> np.ndarray:
+    return np.array([o.use == "fit" for o in observations])
+
+
+def censor(outputs: np.ndarray, observations) -> np.ndarray:
+    """Simulated values with every bound that is met replaced by the bound itself: a count
+    above a lower bound (or below an upper one) agrees with it."""
+    observed = np.array([o.value for o in observations])
+    lower = np.array([o.bound == "lower" for o in observations])
+    upper = np.array([o.bound == "upper" for o in observations])
+    met = (lower & (outputs > observed)) | (upper & (outputs < observed))
+    return np.where(met, observed, outputs)
+
+
 def _best_fit(
-    problem: Problem, budget: Budget, start: np.ndarray, execution, progress: bool
+    stages: Stages, start: np.ndarray, execution, progress: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Differential evolution on the level parameters with common random numbers.
 
-    The other parameters stay at their posterior median (`start`); the objective is the
-    sum of squared relative errors of the primary targets, plus that of their sum (the figure
-    most quoted) counted four times, all averaged over the same seeds for every candidate, so
+    The other parameters stay at their posterior median (`start`); the objective is the ABC
+    distance of the observations averaged over the same seeds for every candidate, so that
     candidates differ only by their parameters.
     """
-    names = [p.name for p in problem.priors]
-    free = [names.index(name) for name in budget.level_parameters]
-    primary = np.array([t.kind == "primary" for t in problem.targets])
-    observed = np.array([t.value for t in problem.targets])[primary]
+    problem, budget = stages.problem, stages.budget
+    free = [problem.names.index(name) for name in budget.level_parameters]
     seeds = [problem.seed(alg.STAGE_BEST_FIT, 0, k) for k in range(budget.best_fit_seeds)]
     start_unit = problem.unit(start)[0]
+    low, high = (np.array(corner)[free] for corner in problem.box)
 
     def full(unit_free: np.ndarray) -> np.ndarray:
         points = np.repeat(start_unit[None, :], unit_free.shape[1], axis=0)
@@ -310,9 +321,7 @@ def _best_fit(
         unit_free = np.asarray(unit_free)
         if unit_free.ndim == 1:
             unit_free = unit_free[:, None]
-        means = mean_outputs(full(unit_free))[:, primary]
-        total_error = (means.sum(axis=1) - observed.sum()) / observed.sum()
-        return np.sum(((means - observed) / observed) ** 2, axis=1) + 4 * total_error**2
+        return stages.distance(mean_outputs(full(unit_free))) ** 2
 
     bar = tqdm(total=budget.de_maxiter, desc="best fit (DE)", unit="gen", disable=not progress)
 
@@ -322,7 +331,7 @@ def _best_fit(
     result = differential_evolution(
         objective,
         callback=tick,
-        bounds=[(0.0, 1.0)] * len(free),
+        bounds=list(zip(low, high, strict=True)),
         popsize=budget.de_popsize,
         maxiter=budget.de_maxiter,
         tol=0.0,
@@ -331,7 +340,7 @@ def _best_fit(
         updating="deferred",
         vectorized=True,
         rng=np.random.default_rng(np.random.SeedSequence(problem.entropy, spawn_key=DE_DRAWS)),
-        x0=start_unit[free],
+        x0=np.clip(start_unit[free], low, high),
     )
     bar.close()
     best_unit = full(result.x[:, None])

@@ -1,8 +1,11 @@
-"""`ifrp validate RUN_DIR --observed FILE.csv`: score a run against an observed series.
+"""`ifrp validate RUN_DIR --observed FILE.csv`: score a run against observed series.
 
-The observed file has columns `date, series, value, kind`: `series` is `total`, a route
-(`khyber_pakhtunkhwa`, `balochistan`, `other`) or a checkpoint id; `kind` is `daily` (persons
-crossing that day) or `cumulative` (persons since the run's count_start). Scores, per series
+The observed file is either an observations file with the observation model's columns (as
+experiments/observed/observations.csv: scored by `experiments.compare.observed_run`, each row
+as the calibration reads it), or a plain file with columns `date, series, value, kind`:
+`series` is `total`, a route (`khyber_pakhtunkhwa`, `balochistan`, `other`) or a checkpoint
+id; `kind` is `daily` (persons crossing that day) or `cumulative` (persons since the run's
+count_start). Scores, per series
 and overall: the averaged relative difference (the mean of |simulated - observed| / observed
 over the observed dates, Flee's validation metric) and the relative error of the cumulative
 total at the last observed date. Simulated values are medians over the run's replicates.
@@ -26,10 +29,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.core.inputs import read_frame
+from experiments.compare import observed_run
+from experiments.core.inputs import read_frame, read_text
 from experiments.core.manifest import file_entry, now, provenance
 from experiments.core.outputs import check_destination, write_folder, write_json
 from experiments.core.run_folder import read_run
+from experiments.observed.observations import load_levels, load_observations
 from model.schema import ScenarioError
 
 KINDS = ("daily", "cumulative")
@@ -41,6 +46,8 @@ def command_validate(args: argparse.Namespace) -> int:
     started = now()
     out = args.out or args.run_dir / "validation"
     check_destination(out, args.force)
+    if is_observations_file(args.observed):
+        return _validate_observations(args, out, started)
     file = str(args.observed)
     observed = read_observed(args.observed)
     run = read_run(args.run_dir)
@@ -62,6 +69,37 @@ def command_validate(args: argparse.Namespace) -> int:
             f"note: {zeros} observed value(s) of 0 left out of the averaged relative difference"
             " (it divides by the observed value); they count in the cumulative totals"
         )
+    print(f"validation written to {out}")
+    return 0
+
+
+def is_observations_file(path: Path) -> bool:
+    """An observations file (the project's columns, with the observation model's) rather than
+    a plain observed series (date, series, value, kind)."""
+    header = read_text(path, OBSERVED).splitlines()[0]
+    return "model_place" in header.split(",")
+
+
+def _validate_observations(args: argparse.Namespace, out: Path, started: str) -> int:
+    observations = load_observations(args.observed)
+    levels = {name: level.value for name, level in load_levels(args.levels).items()}
+    run = read_run(args.run_dir)
+    simulated = observed_run.predictions(run, observations, levels)
+    compared, scores = observed_run.score(observations, simulated, run)
+
+    def write(folder: Path) -> None:
+        scores.to_csv(folder / "scores.csv", index=False)
+        compared.to_csv(folder / "compared.csv", index=False)
+        observed_run.plot(compared, folder / "validation.png")
+        manifest = _manifest(args, run.manifest, started)
+        manifest["levels"] = file_entry(args.levels)
+        write_json(folder / "manifest.json", manifest)
+
+    write_folder(out, write, force=args.force)
+    print(scores.to_string(index=False))
+    for reason, rows in compared[~compared["scored"]].groupby("reason"):
+        lines = ", ".join(map(str, rows["line"]))
+        print(f"note: not scored (line{'s' if len(rows) > 1 else ''} {lines}): {reason}")
     print(f"validation written to {out}")
     return 0
 

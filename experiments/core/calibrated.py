@@ -8,7 +8,9 @@ default, a posterior draw per replicate with `ifrp run --posterior`.
 The values are levers, named as in `experiments/calibration/priors.csv`: scenario parameters
 (dotted names), or `kp_other_share` and `balochistan_population_share`, which set a share and
 rescale the rest so that shares still sum to one, whatever rows the data tables hold (a new
-crossing in routes.csv keeps its part of the province's traffic).
+crossing in routes.csv keeps its part of the province's traffic). Levers named
+`observation.NAME` are levels of the observation model (the UN/IOM series' coverage): they change
+no run, only how a run is compared with what was reported (`observation_levels`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ POSTERIOR = CALIBRATED_DIR / "posterior.csv"
 KP_OTHER_SHARE = "kp_other_share"
 BALOCHISTAN_POPULATION_SHARE = "balochistan_population_share"
 MISSING = "an adopted calibration: run `ifrp calibrate`, then `ifrp adopt FOLDER`"
+OBSERVATION = "observation."
 
 
 def adopted_best_fit() -> Levers:
@@ -83,6 +86,8 @@ def lever_overrides(base: Scenario, names: tuple[str, ...] | list[str], values) 
     """Scenario overrides (dotted keys) that set the levers `names` to `values` over `base`."""
     result: dict = {}
     for name, value in zip(names, values, strict=True):
+        if name.startswith(OBSERVATION):
+            continue
         if name == KP_OTHER_SHARE:
             result.update(_kp_routes(base, float(value)))
         elif name == BALOCHISTAN_POPULATION_SHARE:
@@ -90,6 +95,15 @@ def lever_overrides(base: Scenario, names: tuple[str, ...] | list[str], values) 
         else:
             result[name] = float(value)
     return result
+
+
+def observation_levels(names: tuple[str, ...] | list[str], values) -> dict[str, float]:
+    """The observation model's levels among the levers (`observation.NAME`), by NAME."""
+    return {
+        name.removeprefix(OBSERVATION): float(value)
+        for name, value in zip(names, values, strict=True)
+        if name.startswith(OBSERVATION)
+    }
 
 
 def _kp_routes(base: Scenario, other_share: float) -> dict:

@@ -60,7 +60,8 @@ def calibration_entry() -> dict:
     read. `ifrp compare` warns when two runs' entries differ (`compare.calibration_notes`).
     """
     levers = adopted_best_fit()
-    return {"parameters": "best fit", **file_entry(levers.file, levers.sha256)}
+    values = dict(zip(levers.names, map(float, levers.rows[0]), strict=True))
+    return {"parameters": "best fit", **file_entry(levers.file, levers.sha256), "levers": values}
 
 
 def provenance(started: str) -> dict:

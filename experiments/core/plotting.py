@@ -13,7 +13,7 @@ import matplotlib.dates as mdates
 import numpy as np
 
 from experiments.core.replicates import ReplicateResult
-from experiments.observed.targets import DEFAULT_TARGETS, load_targets
+from experiments.observed.observations import DEFAULT_OBSERVATIONS, load_observations
 from model.scenario import Scenario
 from model.schema import ROUTES, UNDOCUMENTED
 
@@ -31,13 +31,23 @@ ROUTE_COLOURS = {
 }
 
 
-def reported_targets(path: Path = DEFAULT_TARGETS) -> dict[str, tuple[int, date]]:
-    """The reported figures drawn on the plots: primary and derived targets, at their dates."""
-    return {
-        t.quantity: (int(t.value), t.period_end)
-        for t in load_targets(path)
-        if t.kind in ("primary", "derived")
-    }
+REPORTED_SERIES = "ministry"  # the interior ministry's figures of 2 January 2024
+
+
+def reported_targets(path: Path = DEFAULT_OBSERVATIONS) -> dict[str, tuple[int, date]]:
+    """The interior ministry's figures drawn on the plots, by route, `total` and `remaining`,
+    with their dates (the rows of series `ministry` in the observations file)."""
+    figures = {}
+    for o in load_observations(path):
+        if o.series != REPORTED_SERIES or o.use == "none":
+            continue
+        if o.quantity == "remaining":
+            figures["remaining"] = (int(o.value), o.date)
+        elif o.places == ("all",):
+            figures["total"] = (int(o.value), o.date)
+        elif len(o.places) == 1 and o.places[0] in ROUTES:
+            figures[o.places[0]] = (int(o.value), o.date)
+    return figures
 
 
 def route_series(results: list[ReplicateResult], scenario: Scenario) -> dict[str, np.ndarray]:

@@ -1,4 +1,5 @@
-"""A run folder written by `ifrp run`, read back: its manifest, summary and daily records.
+"""A run folder written by `ifrp run`, read back: its manifest, summary and daily records (and
+its arrests by province, in folders that have them).
 
 A damaged folder (a file missing or truncated, a manifest that does not describe its tables) is
 refused with a `ScenarioError` naming the file, before any comparison or score is computed
@@ -21,6 +22,8 @@ FILES = ("manifest.json", "summary.csv", "daily.csv")
 WRITTEN_BY = "a run folder written by `ifrp run`"
 SUMMARY_COLUMNS = ("replicate", "seed")
 DAILY_COLUMNS = ("replicate", "date", "checkpoint", "route", "crossed")
+ARRESTS = "arrests.csv"  # optional: folders written before ifrp wrote it lack it
+ARRESTS_COLUMNS = ("replicate", "date", "province", "arrested")
 
 
 @dataclass
@@ -30,6 +33,7 @@ class RunFolder:
     manifest: dict
     summary: pd.DataFrame
     daily: pd.DataFrame = field(repr=False)
+    arrests: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def scenario(self) -> str:
@@ -53,7 +57,18 @@ def read_run(path: Path) -> RunFolder:
     _check_table(daily, path / "daily.csv", DAILY_COLUMNS)
     daily = _numbers(daily, path / "daily.csv", keep=("date", "checkpoint", "route"))
     _check_daily(daily, seeds, str(manifest["report_date"]), path / "daily.csv")
-    return RunFolder(path, str(manifest["scenario"]), manifest, summary, daily)
+    arrests = _read_arrests(path / ARRESTS, seeds, str(manifest["report_date"]))
+    return RunFolder(path, str(manifest["scenario"]), manifest, summary, daily, arrests)
+
+
+def _read_arrests(file: Path, seeds: list[int], report_date: str) -> pd.DataFrame | None:
+    if not file.is_file():
+        return None
+    arrests = read_frame(file, f"the arrests by province of {WRITTEN_BY}")
+    _check_table(arrests, file, ARRESTS_COLUMNS)
+    arrests = _numbers(arrests, file, keep=("date", "province"))
+    _check_grid(arrests, seeds, report_date, file, "province")
+    return arrests
 
 
 def _check_manifest(manifest: dict, file: Path) -> list[int]:
@@ -126,31 +141,40 @@ def _check_summary(summary: pd.DataFrame, seeds: list[int], file: Path) -> None:
 def _check_daily(daily: pd.DataFrame, seeds: list[int], report_date: str, file: Path) -> None:
     """One row per replicate, day and checkpoint, every day up to the report date, and each
     checkpoint on one route: a lost or edited row breaks the grid."""
-    dates = pd.to_datetime(daily["date"], format="%Y-%m-%d", errors="coerce")
-    if dates.isna().any():
-        _refuse_row(dates.isna(), file, "a date that is not YYYY-MM-DD")
     unknown = ~daily["route"].isin(ROUTES)
     if unknown.any():
         _refuse_row(unknown, file, f"a route that is not one of {', '.join(ROUTES)}")
-    rows = daily.groupby("replicate").size()
-    grid = daily["date"].nunique() * daily["checkpoint"].nunique()
+    _check_grid(daily, seeds, report_date, file, "checkpoint")
+    if not (daily.groupby("checkpoint")["route"].nunique() == 1).all():
+        problem = "a checkpoint on more than one route (an edited file?)"
+        raise ScenarioError(str(file), "checkpoint, route", problem, "one route per checkpoint")
+
+
+def _check_grid(
+    table: pd.DataFrame, seeds: list[int], report_date: str, file: Path, place: str
+) -> None:
+    """One row per replicate, day and place, every day up to the report date: a lost or
+    edited row breaks the grid."""
+    dates = pd.to_datetime(table["date"], format="%Y-%m-%d", errors="coerce")
+    if dates.isna().any():
+        _refuse_row(dates.isna(), file, "a date that is not YYYY-MM-DD")
+    rows = table.groupby("replicate").size()
+    grid = table["date"].nunique() * table[place].nunique()
     complete = (
         rows.index.tolist() == list(range(len(seeds)))
         and (rows == grid).all()
-        and not daily.duplicated(["replicate", "date", "checkpoint"]).any()
-        and daily["date"].max() == report_date
-        and (daily.groupby("checkpoint")["route"].nunique() == 1).all()
+        and not table.duplicated(["replicate", "date", place]).any()
+        and table["date"].max() == report_date
     )
     if not complete:
         problem = (
             f"{len(rows)} replicates of {rows.min()} to {rows.max()} rows up to "
-            f"{daily['date'].max()} (a truncated or edited file?)"
+            f"{table['date'].max()} (a truncated or edited file?)"
         )
         allowed = (
-            f"one row per day up to {report_date} and checkpoint (on one route) for each of "
-            f"{len(seeds)} replicates"
+            f"one row per day up to {report_date} and {place} for each of {len(seeds)} replicates"
         )
-        raise ScenarioError(str(file), "replicate, date, checkpoint", problem, allowed)
+        raise ScenarioError(str(file), f"replicate, date, {place}", problem, allowed)
 
 
 def _span(values: list[int]) -> str:

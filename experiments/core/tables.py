@@ -1,5 +1,6 @@
-"""Turn replicate results into tables (persons): the contract's summary.csv and daily.csv, and
-monthly.csv with its bands over replicates (monthly_bands.csv)."""
+"""Turn replicate results into tables (persons): the contract's summary.csv and daily.csv,
+arrests.csv (by province and day), and monthly.csv with its bands over replicates
+(monthly_bands.csv)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def summary_table(results: list[ReplicateResult], scenario: Scenario) -> pd.Data
     """One row per replicate: departures by route and kind, as of the report date."""
     routes = scenario.checkpoint_routes
     window = counted_days(scenario)
-    documented = [s for s in STATUSES if s != "undocumented" and scenario.population.persons(s)]
+    documented = documented_statuses(scenario)
     rows = []
     for r in results:
         ledger = r.ledger
@@ -46,26 +47,55 @@ def summary_table(results: list[ReplicateResult], scenario: Scenario) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def documented_statuses(scenario: Scenario) -> list[str]:
+    """The card holders' statuses the scenario models (a population above 0)."""
+    return [s for s in STATUSES if s != "undocumented" and scenario.population.persons(s)]
+
+
 def daily_table(results: list[ReplicateResult], scenario: Scenario) -> pd.DataFrame:
-    """Long format: one row per replicate x date x checkpoint."""
+    """Long format: one row per replicate x date x checkpoint; `crossed` and `deported` count
+    the undocumented, `<status>_crossed` and `<status>_deported` each card holders' status
+    the scenario models."""
     checkpoints = [spec.id for spec in scenario.checkpoints]
     routes = scenario.checkpoint_routes
+    documented = documented_statuses(scenario)
     frames = []
     for r in results:
         days, n = len(r.dates), len(checkpoints)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "replicate": r.replicate,
-                    "date": np.repeat([d.isoformat() for d in r.dates], n),
-                    "checkpoint": np.tile(checkpoints, days),
-                    "route": np.tile(routes, days),
-                    "crossed": r.ledger.crossed[:, :, UNDOCUMENTED].ravel(),
-                    "deported": r.ledger.deported[:, :, UNDOCUMENTED].ravel(),
-                    "queue": r.ledger.queue.ravel(),
-                }
-            )
-        )
+        columns = {
+            "replicate": r.replicate,
+            "date": np.repeat([d.isoformat() for d in r.dates], n),
+            "checkpoint": np.tile(checkpoints, days),
+            "route": np.tile(routes, days),
+            "crossed": r.ledger.crossed[:, :, UNDOCUMENTED].ravel(),
+            "deported": r.ledger.deported[:, :, UNDOCUMENTED].ravel(),
+            "queue": r.ledger.queue.ravel(),
+        }
+        for status in documented:
+            index = STATUSES.index(status)
+            columns[f"{status}_crossed"] = r.ledger.crossed[:, :, index].ravel()
+            columns[f"{status}_deported"] = r.ledger.deported[:, :, index].ravel()
+        frames.append(pd.DataFrame(columns))
+    return pd.concat(frames, ignore_index=True)
+
+
+def arrests_table(results: list[ReplicateResult], scenario: Scenario) -> pd.DataFrame:
+    """Long format: one row per replicate x date x province; `arrested` counts the
+    undocumented arrested that day, `<status>_arrested` each card holders' status modelled."""
+    provinces = [p.id for p in scenario.provinces]
+    documented = documented_statuses(scenario)
+    frames = []
+    for r in results:
+        days, n = len(r.dates), len(provinces)
+        columns = {
+            "replicate": r.replicate,
+            "date": np.repeat([d.isoformat() for d in r.dates], n),
+            "province": np.tile(provinces, days),
+            "arrested": r.ledger.arrests[:, :, UNDOCUMENTED].ravel(),
+        }
+        for status in documented:
+            columns[f"{status}_arrested"] = r.ledger.arrests[:, :, STATUSES.index(status)].ravel()
+        frames.append(pd.DataFrame(columns))
     return pd.concat(frames, ignore_index=True)
 
 

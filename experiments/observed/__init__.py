@@ -1,1 +1,2 @@
-"""What was reported: the calibration targets (and their reading from a run's records)."""
+"""What was reported: the observations of the drive, and the observation model that reads them
+off a run."""

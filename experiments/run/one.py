@@ -12,7 +12,13 @@ from experiments.core.executors import Execution, open_executor
 from experiments.core.manifest import build_manifest, calibration_entry, file_entry, now
 from experiments.core.outputs import check_destination, stamped_folder, write_folder, write_json
 from experiments.core.replicates import replicate_jobs, replicate_seeds, run_jobs, seconds_per_run
-from experiments.core.tables import band_table, daily_table, monthly_table, summary_table
+from experiments.core.tables import (
+    arrests_table,
+    band_table,
+    daily_table,
+    monthly_table,
+    summary_table,
+)
 from experiments.run import figures
 from experiments.run.posterior import PosteriorRun, posterior_run
 from model.scenario import Scenario
@@ -73,11 +79,13 @@ def run_scenario(
     results = run_jobs(jobs, execution, label, progress=not options.quiet)
     summary = summary_table(results, scenario)
     daily = daily_table(results, scenario)
+    arrests = arrests_table(results, scenario)
     monthly = monthly_table(results, scenario)
 
     def write(folder: Path) -> None:
         summary.to_csv(folder / "summary.csv", index=False)
         daily.to_csv(folder / "daily.csv", index=False)
+        arrests.to_csv(folder / "arrests.csv", index=False)
         monthly.to_csv(folder / "monthly.csv", index=False)
         band_table(monthly).to_csv(folder / "monthly_bands.csv", index=False)
         figures.draw_all(results, scenario, folder / "figures")

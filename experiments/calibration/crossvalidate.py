@@ -1,0 +1,159 @@
+"""`ifrp crossvalidate`: leave-one-series-out cross-validation of a calibration.
+
+For each time series fitted by the calibration (every series but the ministry's totals, the
+anchor), the same search is run with that series left out of the distance: an ABC-SMC in the
+calibration's searched box (a smaller budget than the calibration's: `--particles`,
+`--generations`), then `--draws` draws of that posterior predict the left-out rows. The
+averaged relative difference (ARD) of the median prediction, beside the in-sample ARD, says how
+well the model predicts what it was not fitted to. Written into the calibration folder
+(`crossvalidation.csv`) and its report; resumable like the calibration (`state/crossvalidation`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.calibration import algorithms as alg
+from experiments.calibration.budget import Budget
+from experiments.calibration.parameters import load_priors
+from experiments.calibration.pipeline import Stages, StateFolder
+from experiments.calibration.report import series_scores, write_report
+from experiments.calibration.simulate import Problem, calibration_scenario, simulate_many
+from experiments.core.estimate import announce
+from experiments.core.executors import open_executor
+from experiments.core.inputs import read_json
+from experiments.core.manifest import ROOT, file_entry
+from experiments.core.outputs import check_writable, write_atomic, writing_to
+from experiments.core.replicates import seconds_per_run
+from experiments.observed.observation_model import relative_differences
+from experiments.observed.observations import load_levels, load_observations
+from model.scenario import ScenarioError, default_scenario, load_scenario
+
+ANCHOR = "ministry"  # the route totals: the level every fold keeps
+STAGE_CROSSVALIDATION = 6
+EXIT_INTERRUPTED = 130
+
+
+def command_crossvalidate(args: argparse.Namespace) -> int:
+    folder: Path = args.calibration
+    check_writable(folder, "--calibration")
+    problem = problem_of(folder)
+    budget = Budget(particles=args.particles, generations=args.generations, abc_max_batches=10)
+    series = held_out_series(problem)
+    fit = pd.read_csv(folder / "fit.csv")
+    rows = []
+    try:
+        with (
+            writing_to(folder, "finished folds are kept: run the same command to resume"),
+            open_executor(args.workers, args.scheduler) as execution,
+        ):
+            runs = len(series) * (budget.generations * budget.particles * 2 + args.draws)
+            announce(runs, seconds_per_run(problem.base), max(1, execution.slots // 2))
+            for number, name in enumerate(series):
+                rows.append(_fold(problem, name, number, budget, folder, execution, args))
+    except KeyboardInterrupt:
+        message = "ifrp: interrupted: finished folds are saved; run it again to resume"
+        print(message, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    table = series_scores(fit).merge(pd.DataFrame(rows), on="series", how="right")
+    write_atomic(folder / "crossvalidation.csv", table.to_csv(index=False))
+    write_report(folder)
+    if not args.quiet:
+        print(table.to_string(index=False))
+    print(f"cross-validation written to {folder / 'crossvalidation.csv'}")
+    return 0
+
+
+def problem_of(folder: Path) -> Problem:
+    """The calibration a folder holds, rebuilt from its manifest: the same observations,
+    levels, priors, base scenario, seed and searched box (its input files unchanged)."""
+    manifest = read_json(folder / "manifest.json", "the manifest of a calibration folder")
+    if manifest.get("kind") != "calibration":
+        raise ScenarioError(str(folder / "manifest.json"), "kind", "not a calibration", "")
+    files = {
+        key: _unchanged(manifest.get(key), folder, key)
+        for key in ("observations_file", "levels_file", "priors_file")
+    }
+    observations = load_observations(files["observations_file"])
+    levels = load_levels(files["levels_file"])
+    priors = tuple(load_priors(files["priors_file"]))
+    source = manifest.get("scenario_source", "defaults")
+    base = default_scenario() if source == "defaults" else load_scenario(source)
+    box = manifest.get("searched_box_unit") or {}
+    if sorted(box) != sorted(p.name for p in priors):
+        problem = "not the priors' levers"
+        raise ScenarioError(str(folder / "manifest.json"), "searched_box_unit", problem, "")
+    low = tuple(float(box[p.name][0]) for p in priors)
+    high = tuple(float(box[p.name][1]) for p in priors)
+    return Problem(
+        calibration_scenario(base, observations),
+        priors,
+        tuple(observations),
+        tuple((name, level.value) for name, level in levels.items()),
+        int(manifest["entropy"]),
+        (low, high),
+    )
+
+
+def _unchanged(entry, folder: Path, key: str) -> Path:
+    """An input file the manifest names, refused if it has changed since the calibration."""
+    manifest = str(folder / "manifest.json")
+    if not isinstance(entry, dict) or "file" not in entry:
+        raise ScenarioError(manifest, key, "missing", "the file and sha256 ifrp calibrate wrote")
+    path = Path(entry["file"])
+    path = path if path.is_absolute() else ROOT / path
+    if not path.is_file() or file_entry(path)["sha256"] != entry.get("sha256"):
+        problem = f"{path} is missing or has changed since the calibration"
+        raise ScenarioError(manifest, key, problem, "the calibration's own inputs")
+    return path
+
+
+def held_out_series(problem: Problem) -> list[str]:
+    """The fitted series, each a fold, the anchor's route totals apart."""
+    return list(
+        dict.fromkeys(
+            o.series for o in problem.observations if o.use == "fit" and o.series != ANCHOR
+        )
+    )
+
+
+def _fold(problem, name, number, budget, folder, execution, args) -> dict:
+    """Calibrate without series `name`, then predict its rows from that posterior."""
+    left_out = [o.series == name and o.use == "fit" for o in problem.observations]
+    observations = tuple(
+        replace(o, use="check") if out else o
+        for o, out in zip(problem.observations, left_out, strict=True)
+    )
+    fold = replace(problem, observations=observations, entropy=_fold_entropy(problem, number))
+    config = {"fold": name, "of": str(folder), "entropy": fold.entropy, "budget": str(budget)}
+    state = StateFolder(folder / "state" / "crossvalidation" / name, config, args.force)
+    stages = Stages(fold, budget, state)
+    stages.execution, stages.progress = execution, not args.quiet
+    low, high = (np.array(corner) for corner in fold.box)
+    generations = stages.abc_smc((low, high))
+    posterior, _ = stages.posterior(generations)
+    draws = posterior[: args.draws]
+    seeds = [fold.seed(alg.STAGE_PREDICTIVE, 3, i) for i in range(len(draws))]
+    predicted = simulate_many(fold, draws, seeds, execution, f"predict {name}", not args.quiet)
+    chosen = np.flatnonzero(left_out)
+    rows = [observations[j] for j in chosen]
+    median = np.median(predicted[:, chosen], axis=0)
+    per_draw = relative_differences(predicted[:, chosen], rows).mean(axis=1)
+    return {
+        "series": name,
+        "left_out_ard": float(relative_differences(median, rows).mean()),
+        "left_out_p5": float(np.percentile(per_draw, 5)),
+        "left_out_p95": float(np.percentile(per_draw, 95)),
+        "fold_tolerance": float(generations[-1].epsilon),
+    }
+
+
+def _fold_entropy(problem: Problem, number: int) -> int:
+    """Each fold's own stream of random numbers, derived from the calibration's seed."""
+    return problem.seed(STAGE_CROSSVALIDATION, number, 0) % 2**32
