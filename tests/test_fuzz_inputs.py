@@ -394,8 +394,11 @@ def bad_observed(draw) -> tuple[str, str]:
     """An observed series file, and the column its refusal must name."""
     header = ["date", "series", "value", "kind"]
     rows = [list(row) for row in OBSERVED]
-    how = draw(st.sampled_from(["value", "date", "series", "kind", "repeat", "column"]))
+    how = draw(st.sampled_from(["value", "date", "series", "kind", "repeat", "column", "field"]))
     line = draw(st.integers(0, len(rows) - 1))
+    if how == "field":  # a row with more fields than the header (the first: read as an index)
+        rows[line].append(draw(st.sampled_from(["", "x", "12"])))
+        return csv_text(header, rows), f"line {line + 2}"
     if how == "column":
         dropped = draw(st.integers(0, 3))
         name = header.pop(dropped)
@@ -520,7 +523,7 @@ def test_a_bad_calibration_to_adopt_is_refused(world, capsys, text):
 def damage(draw) -> tuple[str, object]:
     """A change to a run folder's file: (file name, function of its bytes; None deletes it)."""
     name = draw(st.sampled_from(["manifest.json", "summary.csv", "daily.csv"]))
-    how = draw(st.sampled_from(["delete", "truncate", "drop line", "cell", "unreadable"]))
+    how = draw(st.sampled_from(["delete", "truncate", "drop line", "cell", "field", "unreadable"]))
     if how == "delete":
         return name, None
     if how == "unreadable":
@@ -533,6 +536,8 @@ def damage(draw) -> tuple[str, object]:
         return name, lambda data: data[: int(share * len(data.rstrip(b"\n")))]
     if how == "drop line":
         return name, _drop_line(draw(st.integers(0, 1_000_000)))
+    if how == "field":  # a row with one more field than the header
+        return name, _extra_field(draw(st.integers(0, 1_000_000)))
     cell = draw(st.sampled_from(["x", "", "inf", "-nan"]))
     return name, _replace_cell(draw(st.integers(0, 1_000_000)), cell)
 
@@ -567,6 +572,16 @@ def _drop_line(number: int):
     def change(data: bytes) -> bytes:
         lines = data.splitlines(keepends=True)
         lines.pop(number % len(lines))
+        return b"".join(lines)
+
+    return change
+
+
+def _extra_field(number: int):
+    def change(data: bytes) -> bytes:
+        lines = data.splitlines(keepends=True)
+        row = 1 + number % (len(lines) - 1)
+        lines[row] = lines[row].rstrip(b"\n") + b",0\n"
         return b"".join(lines)
 
     return change

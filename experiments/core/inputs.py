@@ -81,8 +81,26 @@ def read_frame(path: Path, what: str, **options: Any) -> pd.DataFrame:
     import pandas as pd  # only the commands that need it pay for pandas
 
     file, text = str(path), read_text(path, what)
+    line = _longer_first_row(text)
+    if line is not None and "index_col" not in options:
+        raise ScenarioError(file, f"line {line}", "more fields than the header names", what)
     try:
         return pd.read_csv(io.StringIO(text), **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         problem = f"not a valid table: {str(error).strip().splitlines()[-1]}"
         raise ScenarioError(file, "(file)", problem, what) from None
+
+
+def _longer_first_row(text: str) -> int | None:
+    """The line of the first row if it has more fields than the header, else None. (pandas
+    would read the extra leading fields as an index and shift every column; a later row with
+    too many fields is a ParserError.)"""
+    reader = csv.reader(io.StringIO(text))
+    rows = (row for row in reader if row)  # blank lines hold no row
+    try:
+        header, first = next(rows, None), next(rows, None)
+    except csv.Error:
+        return None  # pandas names what is wrong
+    if header is None or first is None or len(first) <= len(header):
+        return None
+    return reader.line_num
