@@ -125,3 +125,28 @@ def test_interrupted_sweep_and_calibration_leave_no_workers_or_semaphores(tmp_pa
     assert len((sweep_out / "runs.csv").read_text(encoding="utf-8").splitlines()) == 1 + 80
     assert (calibration_out / "state" / "config.json").is_file()
     assert os.path.isdir(calibration_out)
+
+
+def test_a_sweep_killed_outright_leaves_no_semaphore_and_no_warning(tmp_path):
+    """SIGKILL: nothing of the sweep's own can run, so the resource tracker removes the
+    pool's semaphores, and must not report that clean-up as a leak on the user's terminal."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        pytest.skip("no /dev/shm")
+    (tmp_path / "sweep.toml").write_text(SWEEP, encoding="utf-8")
+    out, err = tmp_path / "sweep", tmp_path / "sweep.err"
+    before = set(os.listdir(shm))
+    options = ["--workers", "2", "--chunk-runs", "2", "--quiet", "--out", str(out)]
+    sweep = start(["sweep", str(tmp_path / "sweep.toml"), *options], err)
+    wait_for(lambda: any((out / "chunks").glob("runs-*.json")), sweep, err)
+    family = descendants(sweep.pid)
+    made = {name for name in set(os.listdir(shm)) - before if name.startswith("sem.")}
+    assert made, "the pool made no semaphore: the test would prove nothing"
+    sweep.kill()
+    sweep.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while alive(family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(family), "the sweep's processes outlived it"
+    assert not made & set(os.listdir(shm)), "semaphores left in /dev/shm"
+    assert "leaked" not in err.read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -148,6 +149,7 @@ def process_pool(workers: int) -> tuple[ProcessPoolExecutor, str]:
     # forkserver, not fork: forking a process with threads (tqdm, Dask, a web server) can
     # deadlock, and Python 3.14 makes it the default. Workers import the model afresh.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    _quiet_resource_tracker()
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         # The server imports the model once; every worker forks from it ready to run.
@@ -156,6 +158,19 @@ def process_pool(workers: int) -> tuple[ProcessPoolExecutor, str]:
         workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
     return pool, method
+
+
+TRACKER_WARNING = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def _quiet_resource_tracker() -> None:
+    """Keep the resource tracker from warning of "leaked semaphore objects" when this process
+    is killed outright (SIGKILL, where nothing of ours can run): the tracker then removes
+    them itself, as its job is, so the warning names a clean-up done, not a leak. Ctrl-C and
+    SIGTERM release them before exiting (tests/test_shutdown.py checks both). The tracker
+    starts with this process's -W options, so the filter must be set before it starts."""
+    if TRACKER_WARNING not in sys.warnoptions:
+        sys.warnoptions.append(TRACKER_WARNING)
 
 
 def _start_worker(main_pid: int) -> None:
