@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from typing import NoReturn
 from pathlib import Path
 
 from experiments.calibration.budget import Budget
@@ -37,8 +38,16 @@ def handler(target: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A mistyped option or value is one line and exit status 2, as every bad input is (the
+    sub-commands' parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ifrp",
         description="Agent-based model of Pakistan's 2023-24 Illegal Foreigners Repatriation Plan.",
     )

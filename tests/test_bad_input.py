@@ -297,7 +297,9 @@ def test_bad_command_line_arguments_exit_2(args, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["run", "baseline", *args, "--out", str(out)])
     assert exit_info.value.code == 2
-    assert "usage: ifrp" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("ifrp") and ": error: " in err and err.count("\n") == 1, err
+    assert "--help)" in err
     assert not out.exists()
 
 

@@ -122,7 +122,10 @@ def read_observed(path: Path) -> pd.DataFrame:
     """The observed rows, indexed by their line number in the file (the header is line 1)."""
     file = str(path)
     # Blank lines are kept, then dropped, so that the index gives every row's line number.
-    frame = read_frame(path, OBSERVED, dtype=str, skip_blank_lines=False).dropna(how="all")
+    # Only an empty cell is missing: "nan" or "NA" is a value, and is refused as not a number.
+    frame = read_frame(
+        path, OBSERVED, dtype=str, skip_blank_lines=False, keep_default_na=False, na_values=[""]
+    ).dropna(how="all")
     frame.index = frame.index + 2
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
