@@ -13,8 +13,8 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 from experiments.calibration.budget import Budget
 from experiments.calibration.parameters import DEFAULT_PRIORS, DEFAULT_START
