@@ -58,6 +58,10 @@ def course_figure(problem: Problem, result: Calibration, predictive, path: Path)
         ax.set_title(title, fontsize=9)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
+        dates = {o.date for o in chosen}
+        if len(dates) == 1:  # one date: a month around it, so that the axis has a span
+            (only,) = dates
+            ax.set_xlim(only - timedelta(days=15), only + timedelta(days=15))
         locator = mdates.AutoDateLocator(maxticks=6)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
@@ -294,12 +298,18 @@ def _abc_figure(result: Calibration, path: Path) -> None:
 
 
 def _waves_figure(result: Calibration, path: Path) -> None:
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    shares = [w.volume_share for w in result.waves]
-    ax.bar(range(len(shares)), shares, color="C2")
+    """Each history-matching wave's implausibility: its points' distribution, the cutoff (3),
+    and the largest of the points kept to draw the next box."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    scores = [w.implausibility for w in result.waves]
+    ax.boxplot(scores, whis=(5, 95), showfliers=False)
+    for k, wave in enumerate(result.waves, start=1):
+        ax.plot(k, wave.implausibility[wave.kept].max(), "v", color="C2")
+    ax.axhline(3.0, color="C3", ls="--", lw=1, label="cutoff (3)")
     ax.set_yscale("log")
     ax.set_xlabel("history-matching wave")
-    ax.set_ylabel("share of prior volume not ruled out")
+    ax.set_ylabel("implausibility (5-95%; ▼ largest kept)")
+    ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
