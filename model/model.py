@@ -12,6 +12,7 @@ enforcement are Mesa agents. A day runs in four stages:
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import accumulate
 
 import mesa
 import numpy as np
@@ -118,6 +119,7 @@ class RepatriationModel(mesa.Model):
         self.arrive()
         self.agents_by_type[Checkpoint].do("step")
         self.ledger.states[self.day] = self.counts
+        self.today = self.counts.tolist()  # the day's counts as Python ints, for the reporters
         self.datacollector.collect(self)
         if self.day >= len(self.dates) - 1:
             self.running = False
@@ -132,7 +134,7 @@ class RepatriationModel(mesa.Model):
         # Python floats: a handful of scalar operations per group, cheaper than numpy scalars.
         arrested, departed = arrested.tolist(), departed.tolist()
         pressure, exposure = self._pressure_rows[self.day], self._exposure_rows[self.day]
-        reached = []
+        reached, cells = [], []
         for (province, status), line in self.departure_lines.items():
             risk = exposure[status] * rules.perceived_risk(
                 pressure[status], arrested[province][status], departed[province][status], behaviour
@@ -141,12 +143,26 @@ class RepatriationModel(mesa.Model):
             if len(group):
                 line.release(len(group))
                 reached.append(group)
-        if not reached:
-            return
+                cells.append(province * len(STATUSES) + status)
+        if reached:
+            self._leave_home_by_group(reached, cells)
+
+    def _leave_home_by_group(self, reached: list[np.ndarray], cells: list[int]) -> None:
+        """Those of each group's households reached today who are still at home leave; their
+        persons are counted group by group (`cells`: province x statuses + status)."""
+        pop = self.population
+        starts = list(accumulate(map(len, reached[:-1]), initial=0))
         reached = np.concatenate(reached) if len(reached) > 1 else reached[0]
-        leaving = reached[self.population.state[reached] == State.HOME]
-        if len(leaving):
-            self.leave_home(leaving)
+        at_home = pop.state[reached] == State.HOME
+        if not at_home.any():
+            return
+        sizes = pop.size[reached]
+        sizes[~at_home] = 0
+        persons = np.add.reduceat(sizes, starts)
+        by_group = np.zeros(len(self.scenario.provinces) * len(STATUSES), dtype=np.int64)
+        by_group[cells] = persons
+        by_group = by_group.reshape(len(self.scenario.provinces), len(STATUSES))
+        self.leave_home(reached[at_home], by_group)
 
     def persons_by_group(self, households: np.ndarray) -> np.ndarray:
         """Persons among `households` by province and status (provinces x statuses)."""
@@ -156,9 +172,12 @@ class RepatriationModel(mesa.Model):
         counts = np.bincount(groups, pop.size[households], cells).astype(np.int64)
         return counts.reshape(len(self.scenario.provinces), len(STATUSES))
 
-    def leave_home(self, households: np.ndarray) -> None:
+    def leave_home(self, households: np.ndarray, by_group: np.ndarray | None = None) -> None:
+        """Households set out for their crossing (`by_group`: their persons by province and
+        status, if the caller has counted them)."""
         pop = self.population
-        by_group = self.persons_by_group(households)
+        if by_group is None:
+            by_group = self.persons_by_group(households)
         self._move(households, State.HOME, State.TRAVELLING, by_group.sum(axis=0))
         self.ledger.left_home[self.day] += by_group
         pop.destination[households] = pop.crossing[households]

@@ -17,6 +17,10 @@ from model.parameters import PopulationParameters
 from model.scenario import Scenario
 from model.schema import STATUSES
 
+# persons_by_status's packed sums: 21 bits a status (3 x 21 < 63), enough for 2,097,151 persons.
+FIELD_BITS = 21
+FIELD_MASK = (1 << FIELD_BITS) - 1
+
 
 class State(IntEnum):
     HOME = 0
@@ -41,6 +45,9 @@ class Population:
     deported: np.ndarray  # removed after arrest; bool
     destination: np.ndarray  # crossing it is travelling to or queueing at, int16
     only_status: int | None = None  # the one status present, if only one is (a fast path)
+    # Each household's size shifted into its status's field of one integer (None if a status has
+    # too many persons for its field): summing it counts persons by status in one pass.
+    packed: np.ndarray | None = None
     # Rows of each (province, status) group: synthesis lays the groups out in blocks.
     blocks: dict[tuple[int, int], slice] = field(default_factory=dict)
 
@@ -58,6 +65,10 @@ class Population:
             counts = np.zeros(len(STATUSES), dtype=np.int64)
             counts[self.only_status] = self.size[households].sum() if total is None else total
             return counts
+        if self.packed is not None:
+            summed = int(self.packed[households].sum())
+            fields = [(summed >> (FIELD_BITS * i)) & FIELD_MASK for i in range(len(STATUSES))]
+            return np.array(fields, dtype=np.int64)
         counts = np.bincount(self.status[households], self.size[households], len(STATUSES))
         return counts.astype(np.int64)
 
@@ -115,6 +126,7 @@ def synthesise(
                 blocks[province_index, status_index] = slice(rows, rows + len(cell))
                 rows += len(cell)
     size = np.concatenate(sizes)
+    status = np.concatenate(statuses)
     n = len(size)
     attachment = sampling.beta(p.attachment_alpha, p.attachment_beta, n, structure_rng)
     pipeline = structure_rng.random(n, dtype=np.float32) < p.pipeline_share
@@ -124,7 +136,7 @@ def synthesise(
     return Population(
         size=size,
         province=province,
-        status=np.concatenate(statuses),
+        status=status,
         attachment=attachment,
         pipeline=pipeline,
         readiness=rules.readiness(attachment, pipeline, b).astype(np.float32),
@@ -136,7 +148,14 @@ def synthesise(
         destination=crossing.copy(),
         only_status=_only_status(p),
         blocks=blocks,
+        packed=_packed(size, status, p),
     )
+
+
+def _packed(size: np.ndarray, status: np.ndarray, p: PopulationParameters) -> np.ndarray | None:
+    if max(p.persons(s) for s in STATUSES) > FIELD_MASK:
+        return None
+    return size.astype(np.int64) << (FIELD_BITS * status.astype(np.int64))
 
 
 def _only_status(population: PopulationParameters) -> int | None:
