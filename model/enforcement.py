@@ -76,7 +76,7 @@ class ProvincialEnforcement(mesa.Agent):
             start = model.enforcement_start[status]
             if start is None or model.day < start:
                 continue
-            level = rules.enforcement_level(model.day - start, enforcement)
+            level = model.enforcement_level(status)
             hazard = rules.arrest_hazard(level, self.province.enforcement_factor, enforcement)
             reached = line.raise_level(hazard)
             if len(reached) == 0:

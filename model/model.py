@@ -19,6 +19,8 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from model import rules
+from model.between_phases import enforcement_levels, phase_pressure_series, with_later_phases
+from model.cards import card_exposure
 from model.checkpoint import Checkpoint
 from model.enforcement import ProvincialEnforcement
 from model.ledger import Ledger
@@ -26,6 +28,7 @@ from model.population import State, synthesise
 from model.reporters import MODEL_REPORTERS
 from model.scenario import Province, Scenario, default_scenario
 from model.schema import STATUSES
+from model.seasons import season_factors
 from model.thresholds import ThresholdLine
 from model.transit import Transit
 
@@ -57,6 +60,11 @@ class RepatriationModel(mesa.Model):
         self.pressure, self.exposure = risk_schedule(s)
         self._pressure_rows, self._exposure_rows = self.pressure.tolist(), self.exposure.tolist()
         self.enforcement_start = enforcement_starts(s)
+        self.enforcement_levels = enforcement_levels(s)  # days x statuses
+        self._enforcement_rows = self.enforcement_levels.tolist()
+        self.season = season_factors(s)
+        self._season = self.season.tolist()
+        self._base_shares = rules.base_shares(s.behaviour)
 
         self.departure_lines = self._departure_lines(departure_rng)
         arrest_lines = self._arrest_lines(arrest_rng)
@@ -134,12 +142,14 @@ class RepatriationModel(mesa.Model):
         # Python floats: a handful of scalar operations per group, cheaper than numpy scalars.
         arrested, departed = arrested.tolist(), departed.tolist()
         pressure, exposure = self._pressure_rows[self.day], self._exposure_rows[self.day]
+        season, shares = self._season[self.day], self._base_shares
         reached, cells = [], []
         for (province, status), line in self.departure_lines.items():
             risk = exposure[status] * rules.perceived_risk(
                 pressure[status], arrested[province][status], departed[province][status], behaviour
             )
-            group = line.raise_level(rules.departure_hazard(risk, behaviour))
+            hazard = rules.departure_hazard(risk, behaviour, season, shares[status])
+            group = line.raise_level(hazard)
             if len(group):
                 line.release(len(group))
                 reached.append(group)
@@ -163,6 +173,10 @@ class RepatriationModel(mesa.Model):
         by_group[cells] = persons
         by_group = by_group.reshape(len(self.scenario.provinces), len(STATUSES))
         self.leave_home(reached[at_home], by_group)
+
+    def enforcement_level(self, status: int) -> float:
+        """Today's enforcement level of a status (`model.between_phases.enforcement_levels`)."""
+        return self._enforcement_rows[self.day][status]
 
     def persons_by_group(self, households: np.ndarray) -> np.ndarray:
         """Persons among `households` by province and status (provinces x statuses)."""
@@ -328,26 +342,19 @@ def risk_schedule(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """Policy pressure and its weight, by day and status.
 
     A status targeted by an announced phase (or, during its prelude, by the first phase) feels
-    that phase's pressure in full; a status not (yet) targeted feels `exempt_fear_factor` of
-    the strongest pressure of the phases. The deadline in force on a day is the latest one
+    that phase's pressure in full, and from the forecast start at least `later_phase_fear` of
+    later phases' (`model.between_phases`); a status not (yet) targeted feels a weight
+    (`exempt_fear_factor`, raised as a card nears its end: `model.cards.card_exposure`) of the
+    strongest pressure of the phases. The deadline in force on a day is the latest one
     announced by then (extensions included).
     """
     days = s.timeline.days
     pressure = np.zeros((days, len(STATUSES)))
-    exposure = np.full((days, len(STATUSES)), s.behaviour.exempt_fear_factor)
+    exposure = card_exposure(s)
     preludes = prelude_days(s)
-    phase_pressure = {}
-    for phase in s.phases:
-        announcement = s.timeline.index(phase.announcement)
-        prelude = preludes.get(phase.id)
-        phase_pressure[phase.id] = np.array(
-            [
-                rules.phase_pressure(
-                    day, announcement, _deadline_day(s, phase.id, day), s.behaviour, prelude
-                )
-                for day in range(days)
-            ]
-        )
+    phase_pressure = {
+        phase.id: phase_pressure_series(s, phase, preludes.get(phase.id)) for phase in s.phases
+    }
     strongest = np.max(list(phase_pressure.values()), axis=0) if s.phases else np.zeros(days)
     for status_index, status in enumerate(STATUSES):
         pressure[:, status_index] = strongest
@@ -355,7 +362,8 @@ def risk_schedule(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
             if status in phase.statuses:
                 felt_from = preludes.get(phase.id, s.timeline.index(phase.announcement))
                 felt = np.arange(days) >= felt_from
-                pressure[felt, status_index] = phase_pressure[phase.id][felt]
+                own = with_later_phases(s, phase, phase_pressure, s.behaviour.later_phase_fear)
+                pressure[felt, status_index] = own[felt]
                 exposure[felt, status_index] = 1.0
     return pressure, exposure
 
@@ -369,10 +377,6 @@ def prelude_days(s: Scenario) -> dict[str, int]:
     if s.behaviour.prelude_start >= first.announcement:
         return {}
     return {first.id: s.timeline.index(s.behaviour.prelude_start)}
-
-
-def _deadline_day(s: Scenario, phase_id: str, day: int) -> int:
-    return s.timeline.index(current_deadline(s, phase_id, s.timeline.start + timedelta(days=day)))
 
 
 def current_deadline(s: Scenario, phase_id: str, today: date) -> date:
