@@ -54,17 +54,17 @@ class RepatriationModel(mesa.Model):
         pop = self.population
 
         self.counts = np.zeros((len(State), len(STATUSES)), dtype=np.int64)
-        self.counts[State.HOME] = pop.persons_by_status(np.arange(pop.households))
+        by_group = pop.persons_by_block(len(s.provinces))
+        self.counts[State.HOME] = by_group.sum(axis=0)
         self.initial_persons = int(self.counts.sum())
-        self.group_persons = np.maximum(self.persons_by_group(np.arange(pop.households)), 1)
+        self.group_persons = np.maximum(by_group, 1)
         self.pressure, self.exposure = risk_schedule(s)
-        self._pressure_rows, self._exposure_rows = self.pressure.tolist(), self.exposure.tolist()
         self.enforcement_start = enforcement_starts(s)
         self.enforcement_levels = enforcement_levels(s)  # days x statuses
         self._enforcement_rows = self.enforcement_levels.tolist()
         self.season = season_factors(s)
         self._season = self.season.tolist()
-        self._base_shares = rules.base_shares(s.behaviour)
+        self._base_shares = np.array(rules.base_shares(s.behaviour))
 
         self.departure_lines = self._departure_lines(departure_rng)
         arrest_lines = self._arrest_lines(arrest_rng)
@@ -139,17 +139,15 @@ class RepatriationModel(mesa.Model):
         arrested, departed = self.ledger.recent_shares(
             self.day, self.group_persons, behaviour.peer_window_days
         )
-        # Python floats: a handful of scalar operations per group, cheaper than numpy scalars.
-        arrested, departed = arrested.tolist(), departed.tolist()
-        pressure, exposure = self._pressure_rows[self.day], self._exposure_rows[self.day]
-        season, shares = self._season[self.day], self._base_shares
+        # Every group's hazard at once (provinces x statuses), as Python floats for the lines.
+        risk = self.exposure[self.day] * rules.perceived_risk(
+            self.pressure[self.day], arrested, departed, behaviour
+        )
+        season = self._season[self.day]
+        hazards = rules.departure_hazard(risk, behaviour, season, self._base_shares).tolist()
         reached, cells = [], []
         for (province, status), line in self.departure_lines.items():
-            risk = exposure[status] * rules.perceived_risk(
-                pressure[status], arrested[province][status], departed[province][status], behaviour
-            )
-            hazard = rules.departure_hazard(risk, behaviour, season, shares[status])
-            group = line.raise_level(hazard)
+            group = line.raise_level(hazards[province][status])
             if len(group):
                 line.release(len(group))
                 reached.append(group)
@@ -199,19 +197,31 @@ class RepatriationModel(mesa.Model):
 
     # --- stage 2: enforcement (called by ProvincialEnforcement) ------------------------------
 
-    def detain(self, households: np.ndarray, province: int, persons: int | None = None) -> None:
-        """Arrest households at home (`persons`: their number, if the caller has counted it)."""
-        by_status = self.population.persons_by_status(households, persons)
+    def detain(
+        self,
+        households: np.ndarray,
+        province: int,
+        persons: int | None = None,
+        status: int | None = None,
+    ) -> None:
+        """Arrest households at home (`persons`: their number and `status`: the one status
+        they all have, if the caller knows them)."""
+        by_status = self._by_status(households, persons, status)
         self._move(households, State.HOME, State.DETAINED, by_status)
         self.population.deported[households] = True
         self._anyone_arrested = True
         self.ledger.arrests[self.day, province] += by_status
 
     def deport(
-        self, households: np.ndarray, province: Province, persons: int | None = None
+        self,
+        households: np.ndarray,
+        province: Province,
+        persons: int | None = None,
+        status: int | None = None,
     ) -> None:
-        """Send detainees under escort to the province's crossing (`persons` as for detain)."""
-        by_status = self.population.persons_by_status(households, persons)
+        """Send detainees under escort to the province's crossing (`persons`, `status` as for
+        detain)."""
+        by_status = self._by_status(households, persons, status)
         self._move(households, State.DETAINED, State.TRAVELLING, by_status)
         self.population.destination[households] = self.checkpoint_index[
             province.deportation_checkpoint
@@ -329,6 +339,14 @@ class RepatriationModel(mesa.Model):
         self.counts[target] += persons
         self.population.state[households] = target
         return persons
+
+    def _by_status(self, households: np.ndarray, persons: int | None, status: int | None):
+        """Persons among `households` by status; no count needed when one status is known."""
+        if persons is None or status is None:
+            return self.population.persons_by_status(households, persons)
+        by_status = np.zeros(len(STATUSES), dtype=np.int64)
+        by_status[status] = persons
+        return by_status
 
     def census(self) -> np.ndarray:
         """Persons by state and status, counted afresh from the household arrays."""

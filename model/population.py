@@ -55,6 +55,13 @@ class Population:
     def households(self) -> int:
         return len(self.size)
 
+    def persons_by_block(self, provinces: int) -> np.ndarray:
+        """Persons of every (province, status) group (provinces x statuses), from its block."""
+        counts = np.zeros((provinces, len(STATUSES)), dtype=np.int64)
+        for (province, status), rows in self.blocks.items():
+            counts[province, status] = self.size[rows].sum()
+        return counts
+
     def persons_by_status(self, households: np.ndarray, total: int | None = None) -> np.ndarray:
         """Persons among `households`, by status (length len(STATUSES), int64).
 
@@ -126,7 +133,6 @@ def synthesise(
                 blocks[province_index, status_index] = slice(rows, rows + len(cell))
                 rows += len(cell)
     size = np.concatenate(sizes)
-    status = np.concatenate(statuses)
     n = len(size)
     attachment = sampling.beta(p.attachment_alpha, p.attachment_beta, n, structure_rng)
     pipeline = structure_rng.random(n, dtype=np.float32) < p.pipeline_share
@@ -136,7 +142,7 @@ def synthesise(
     return Population(
         size=size,
         province=province,
-        status=status,
+        status=np.concatenate(statuses),
         attachment=attachment,
         pipeline=pipeline,
         readiness=rules.readiness(attachment, pipeline, b).astype(np.float32),
@@ -148,14 +154,17 @@ def synthesise(
         destination=crossing.copy(),
         only_status=_only_status(p),
         blocks=blocks,
-        packed=_packed(size, status, p),
+        packed=_packed(size, blocks, p),
     )
 
 
-def _packed(size: np.ndarray, status: np.ndarray, p: PopulationParameters) -> np.ndarray | None:
+def _packed(size: np.ndarray, blocks: dict, p: PopulationParameters) -> np.ndarray | None:
     if max(p.persons(s) for s in STATUSES) > FIELD_MASK:
         return None
-    return size.astype(np.int64) << (FIELD_BITS * status.astype(np.int64))
+    packed = size.astype(np.int64)
+    for (_, status), rows in blocks.items():
+        packed[rows] <<= FIELD_BITS * status
+    return packed
 
 
 def _only_status(population: PopulationParameters) -> int | None:

@@ -97,7 +97,8 @@ def card_expiry(days_left: ArrayLike, behaviour: Behaviour) -> ArrayLike:
     days_left = np.asarray(days_left, dtype=float)
     if behaviour.card_warning_days <= 0:
         return np.where(days_left < 0, 1.0, 0.0)
-    return np.clip(1.0 - days_left / behaviour.card_warning_days, 0.0, 1.0)
+    with np.errstate(over="ignore"):  # a warning of a few seconds: +-inf, clipped to 0 or 1
+        return np.clip(1.0 - days_left / behaviour.card_warning_days, 0.0, 1.0)
 
 
 def card_holder_exposure(expiry: ArrayLike, behaviour: Behaviour) -> ArrayLike:
