@@ -52,6 +52,7 @@ def section(folder: Path) -> str:
     replicates = int(sensitivity["replicates"].iloc[0])
     parts = [
         _made_with(provenance, replicates, folder / "provenance.json"),
+        headline(yearly),
         forecast_table(yearly),
         "![Cumulative returns by legal status since 15 Sep 2023, the drive to 2025]"
         "(results/forecast/cumulative_by_status.png)\n",
@@ -100,6 +101,42 @@ def persons(value: float) -> str:
     return f"{round(value, 2 - math.floor(math.log10(abs(value)))):,.0f}"
 
 
+def _row(yearly: pd.DataFrame, year: int, status: str, output: str) -> pd.Series | None:
+    match = yearly[
+        (yearly["year"] == year) & (yearly["status"] == status) & (yearly["output"] == output)
+    ]
+    return match.iloc[0] if len(match) else None
+
+
+def headline(yearly: pd.DataFrame) -> str:
+    """The forecast in a few sentences: departures by year and who remains at the end."""
+    sentences = []
+    for year in YEARS:
+        total = _row(yearly, year, "all", "departed")
+        if total is None:
+            continue
+        parts = [
+            f"{persons(row['p50'])} {LABELS[status]}"
+            for status in ("undocumented", "acc", "por")
+            if (row := _row(yearly, year, status, "departed")) is not None
+        ]
+        sentences.append(
+            f"in {year}, {persons(total['p50'])} departures of all statuses (50% interval "
+            f"{persons(total['p25'])}–{persons(total['p75'])}, 90% interval "
+            f"{persons(total['p5'])}–{persons(total['p95'])}), medians " + ", ".join(parts)
+        )
+    last = max(YEARS)
+    left = [
+        f"{persons(row['p50'])} {LABELS[status]} ({persons(row['p5'])}–{persons(row['p95'])})"
+        for status in ("undocumented", "acc", "por")
+        if (row := _row(yearly, last, status, "remaining")) is not None
+    ]
+    text = "The 2023 calibration, run forward, predicts " + "; ".join(sentences) + "."
+    if left:
+        text += f" At the end of {last}, " + ", ".join(left) + " would remain (90% intervals)."
+    return text + "\n"
+
+
 def interval(row: pd.Series) -> str:
     return (
         f"{persons(row['p50'])} ({persons(row['p25'])}–{persons(row['p75'])}; "
@@ -124,12 +161,8 @@ def forecast_table(yearly: pd.DataFrame) -> str:
     for label, status, output in rows:
         cells = []
         for year in YEARS:
-            match = yearly[
-                (yearly["year"] == year)
-                & (yearly["status"] == status)
-                & (yearly["output"] == output)
-            ]
-            cells.append(interval(match.iloc[0]) if len(match) else "—")
+            row = _row(yearly, year, status, output)
+            cells.append(interval(row) if row is not None else "—")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the reference forecast (or `--check` the README); bad input is one line, exit 2."""
     args = parser().parse_args(argv)
     try:
-        return check(args) if args.check else make(args)
+        if args.check:
+            return check(args)
+        return render(args) if args.render else make(args)
     except ScenarioError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -61,6 +63,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--run-out", type=Path, default=RUN_FOLDER, help="the whole run folder")
     parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
     parser.add_argument("--check", action="store_true", help="only compare README and files")
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite the README from the files (no run)"
+    )
     return parser
 
 
@@ -70,6 +75,13 @@ def check(args: argparse.Namespace) -> int:
     stale = readme.render(text, args.out) != text
     print(f"{args.readme} is {'out of date: run make forecast' if stale else 'current'}")
     return 1 if stale else 0
+
+
+def render(args: argparse.Namespace) -> int:
+    """Rewrite the README's forecast section from the files, without running anything."""
+    write_atomic(args.readme, readme.render(args.readme.read_text(encoding="utf-8"), args.out))
+    print(f"{args.readme} updated from {args.out}")
+    return 0
 
 
 def make(args: argparse.Namespace) -> int:
