@@ -16,6 +16,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from experiments.cli import EXIT_BAD_INPUT, describe_os_error
 from experiments.core.manifest import ROOT
 from experiments.core.outputs import write_atomic, write_json
@@ -97,7 +99,7 @@ def make(args: argparse.Namespace) -> int:
     return 0
 
 
-def keep(run_folder: Path, out: Path, checks) -> None:
+def keep(run_folder: Path, out: Path, checks: pd.DataFrame) -> None:
     """Copy what the README shows into `out`, with the checks and the run's provenance."""
     out.mkdir(parents=True, exist_ok=True)
     for source, name in KEPT:
