@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && \
 	{ echo $$p; break; }; done)
 
-.PHONY: run test lint golden docs explore bench scenarios sweep clean
+.PHONY: run test lint golden docs explore bench scenarios sweep forecast clean
 
 # .venv/.installed: the project with its test tools (make run, lint, ...); .venv/.installed-viz:
 # also the viz extra (make test, explore), in one pip run, and it then counts as the former too.
@@ -75,6 +75,13 @@ scenarios: $(STAMP)
 # The example sweep (a 2-lever grid), resumable: re-run after an interruption to continue.
 sweep: $(STAMP)
 	$(BIN)/ifrp sweep experiments/sweeps/deadline_and_enforcement.toml
+
+# The reference forecast (ifrp run drive_2023_2025 --posterior --replicates 40 --seed 1): the
+# tables and figure the README shows into results/forecast/, and the README's forecast section
+# rewritten from them. Re-run it after adopting a new calibration; commit results/forecast/ and
+# README.md.
+forecast: $(STAMP)
+	$(BIN)/python -m experiments.forecast
 
 # Speed and memory on this machine (several minutes): results/benchmarks/*.json, benchmark.png.
 bench: $(STAMP)

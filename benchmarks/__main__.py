@@ -1,6 +1,7 @@
 """Run every benchmark on this machine: `python -m benchmarks` (what `make bench` does).
 
-Writes results/benchmarks/{replicate,scaling,plain_mesa,sweep}.json and benchmark.png, and
+Writes results/benchmarks/{replicate,drive,scaling,plain_mesa,sweep,explorer}.json and
+benchmark.png, and
 prints the Markdown table of the README's Speed section. Takes several minutes, most of it in
 the plain-Mesa version; timings are only as good as the machine is quiet (the JSON files
 record its load average).
@@ -12,10 +13,10 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmarks import figure, plain, replicate, scaling, sweep
+from benchmarks import drive, explorer, figure, plain, replicate, scaling, sweep
 from experiments.core.outputs import write_json
 
-STEPS = ("replicate", "scaling", "plain_mesa", "sweep")
+STEPS = ("replicate", "drive", "scaling", "plain_mesa", "sweep", "explorer")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     quick = args.quick
     steps = {
         "replicate": lambda: replicate.measure(runs=2 if quick else 7),
+        "drive": lambda: drive.measure(runs=2 if quick else 7),
         "scaling": lambda: scaling.measure(
             sizes=(10_000, 100_000) if quick else scaling.SIZES, runs=2 if quick else 7
         ),
@@ -43,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
         ),
         "sweep": lambda: (
             sweep.measure(replicates=4, chunk=2, rounds=1, quick=True) if quick else sweep.measure()
+        ),
+        "explorer": lambda: (
+            explorer.measure(changes=1, scenario="baseline") if quick else explorer.measure()
         ),
     }
     reports = {}
@@ -63,6 +68,17 @@ def main(argv: list[str] | None = None) -> None:
     print(readme_table(reports))
 
 
+def drive_rows(report: dict) -> list[str]:
+    """The long scenario's rows of the README's table."""
+    what = f"{report['persons'] / 1e6:.2f} million persons, {report['days']} days"
+    return [
+        f"| the drive to 2025 ({what}), one replicate, wall time (median of {report['runs']}; "
+        f"CPU {report['cpu_seconds_median']:.3f} s) | {report['seconds_median']:.3f} s |",
+        f"| the drive to 2025, peak resident memory, fresh process "
+        f"| {report['process_peak_rss_mib']:.0f} MiB |",
+    ]
+
+
 def readme_table(reports: dict) -> str:
     """The benchmark as the Markdown table of the README's Speed section."""
     rep, scale, versus, sweeps = (
@@ -76,6 +92,7 @@ def readme_table(reports: dict) -> str:
         f"| peak resident memory, fresh process | {rep['process_peak_rss_mib']:.0f} MiB |",
         f"| peak memory allocated by the replicate (tracemalloc) "
         f"| {rep['tracemalloc_peak_mib']:.0f} MiB |",
+        *drive_rows(reports["drive"]),
         f"| time per simulated day vs persons, log-log slope "
         f"(10k–1.7M; from 100k) | {scale['slope_per_day_all_sizes']}; "
         f"{scale['slope_per_day_from_100k']} |",
@@ -92,7 +109,20 @@ def readme_table(reports: dict) -> str:
             f"| sweep throughput, {run['executor']} | {run['runs_per_minute']:.0f} runs/min |"
         )
     lines.append(f"| sweep results identical across executors | {sweeps['identical_results']} |")
+    lines += explorer_rows(reports["explorer"])
     return "\n".join(lines)
+
+
+def explorer_rows(report: dict) -> list[str]:
+    """The explorer's row of the README's table (or why it was not measured)."""
+    if "skipped" in report:
+        return [f"| explorer in headless Chromium | not measured: {report['skipped']} |"]
+    seconds = ", ".join(f"{value:.2f}" for value in report["change_seconds"])
+    return [
+        f"| explorer, {report['scenario']}, one replicate: a change to the new figure in "
+        f"headless Chromium (each change: {seconds} s) | {report['change_seconds_median']:.2f} s "
+        f"(median), {report['change_seconds_max']:.2f} s (slowest) |"
+    ]
 
 
 if __name__ == "__main__":

@@ -52,10 +52,15 @@ class Checkpoint(mesa.Agent):
         self._capacity = self.capacity.tolist()  # Python ints for the daily lookups
         self.deportees = HouseholdQueue()
         self.voluntary = HouseholdQueue()
+        # Today's arrivals, in order, until the day's processing lines them up or lets them
+        # through: (households, sizes, deported flags or None), and their persons.
+        self._arrived: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        self._arrived_persons = 0
 
     @property
     def queue_persons(self) -> int:
-        return self.deportees.persons + self.voluntary.persons
+        """Persons waiting: in both lines, and arrived today."""
+        return self.deportees.persons + self.voluntary.persons + self._arrived_persons
 
     def is_open(self, day: int) -> bool:
         return self._capacity[day] > 0
@@ -79,26 +84,54 @@ class Checkpoint(mesa.Agent):
         sizes: np.ndarray | None = None,
         deported: np.ndarray | None = None,
     ) -> None:
-        """Households join the back of the queue (escorted deportees in their own line).
+        """Households join the back of the queue (escorted deportees in their own line), as
+        `step` lines them up.
 
         `sizes` and `deported` are the households' own, looked up when not given.
         """
-        population = self.model.population
         if sizes is None:
-            sizes = population.size[households]
-        if self.model.scenario.enforcement.deportee_priority:
-            if deported is None:
-                deported = population.deported[households]
-            if deported.any():
-                self.deportees.push(households[deported], sizes[deported])
-                kept = ~deported
-                households, sizes = households[kept], sizes[kept]
-        self.voluntary.push(households, sizes)
+            sizes = self.model.population.size[households]
+        self._arrived.append((households, sizes, deported))
+        self._arrived_persons += int(sizes.sum())
+
+    def _line_up(self) -> None:
+        """Today's arrivals join the back of the lines, in the order they arrived."""
+        population = self.model.population
+        for households, sizes, deported in self._arrived:
+            if self.model.scenario.enforcement.deportee_priority:
+                if deported is None:
+                    deported = population.deported[households]
+                if deported.any():
+                    self.deportees.push(households[deported], sizes[deported])
+                    kept = ~deported
+                    households, sizes = households[kept], sizes[kept]
+            self.voluntary.push(households, sizes)
+        self._arrived.clear()
+        self._arrived_persons = 0
+
+    def _let_through(self) -> int:
+        """With nobody waiting from earlier days and room for all of today's arrivals, they
+        cross at once: what lining them up and serving the lines would give, in one step.
+        Returns the persons who crossed."""
+        arrived = [households for households, _, _ in self._arrived]
+        households = np.concatenate(arrived) if len(arrived) > 1 else arrived[0]
+        persons = self._arrived_persons
+        self._arrived.clear()
+        self._arrived_persons = 0
+        self.model.cross(households, self.index, persons)
+        return persons
 
     def step(self) -> None:
         day = self.model.day
         remaining = self._capacity[day]
-        if remaining and (self.deportees.persons or self.voluntary.persons):
+        waiting = self.deportees.persons or self.voluntary.persons
+        if self._arrived:
+            if remaining and not waiting and self._arrived_persons <= remaining:
+                remaining -= self._let_through()
+            else:
+                self._line_up()
+                waiting = True
+        if remaining and waiting:
             # With priority, the deportee line holds every deportee and the other line none.
             priority = self.model.scenario.enforcement.deportee_priority
             lines = ((self.deportees, True), (self.voluntary, False if priority else None))

@@ -7,7 +7,7 @@ run on the typed parameters once a scenario is assembled.
 from __future__ import annotations
 
 from model.parameters import Parameters
-from model.schema import ScenarioError
+from model.schema import CARD_STATUSES, ScenarioError
 
 
 def check_consistency(s: Parameters, file: str) -> None:
@@ -38,6 +38,7 @@ def check_consistency(s: Parameters, file: str) -> None:
             )
     _check_routes(s, province_ids, checkpoint_ids, file)
     _check_phases(s, file)
+    _check_card_validity(s, file)
 
 
 def _check_timeline(s: Parameters, file: str) -> None:
@@ -149,6 +150,19 @@ def _check_phases(s: Parameters, file: str) -> None:
                 where,
                 "dates out of order",
                 f"phase announcement ({phase.announcement}) <= announced <= new_deadline",
+            )
+
+
+def _check_card_validity(s: Parameters, file: str) -> None:
+    for i, row in enumerate(s.card_validity):
+        where = f"card_validity[{i}]"
+        _check_ref(row.status, set(CARD_STATUSES), file, f"{where}.status")
+        if row.valid_until < row.announced:
+            raise ScenarioError(
+                file,
+                f"{where}.valid_until",
+                f"{row.valid_until} is before its announcement ({row.announced})",
+                f">= {row.announced}",
             )
 
 

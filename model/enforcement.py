@@ -52,7 +52,8 @@ class ProvincialEnforcement(mesa.Agent):
         self.index = index
         self.arrest_lines = arrest_lines  # by status index
         self.detained_persons = 0
-        self._detention: deque[tuple[int, np.ndarray, int]] = deque()
+        # Batches held: (release day, households, persons, their status).
+        self._detention: deque[tuple[int, np.ndarray, int, int]] = deque()
 
     @property
     def free_places(self) -> int:
@@ -65,9 +66,9 @@ class ProvincialEnforcement(mesa.Agent):
     def hand_over_for_deportation(self) -> None:
         day = self.model.day
         while self._detention and self._detention[0][0] <= day:
-            _, households, persons = self._detention.popleft()
+            _, households, persons, status = self._detention.popleft()
             self.detained_persons -= persons
-            self.model.deport(households, self.province, persons)
+            self.model.deport(households, self.province, persons, status)
 
     def arrest(self) -> None:
         model = self.model
@@ -76,7 +77,7 @@ class ProvincialEnforcement(mesa.Agent):
             start = model.enforcement_start[status]
             if start is None or model.day < start:
                 continue
-            level = rules.enforcement_level(model.day - start, enforcement)
+            level = model.enforcement_level(status)
             hazard = rules.arrest_hazard(level, self.province.enforcement_factor, enforcement)
             reached = line.raise_level(hazard)
             if len(reached) == 0:
@@ -90,7 +91,7 @@ class ProvincialEnforcement(mesa.Agent):
                 continue
             arrested = reached[at_home[:fit]]
             persons = int(cumulative[fit - 1])
-            model.detain(arrested, self.index, persons)
+            model.detain(arrested, self.index, persons, status)
             self.detained_persons += persons
             release_day = model.day + enforcement.detention_days
-            self._detention.append((release_day, arrested, persons))
+            self._detention.append((release_day, arrested, persons, status))

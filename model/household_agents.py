@@ -51,7 +51,9 @@ class Household(mesa.Agent):
             model.departed_share[self.province][self.status],
             behaviour,
         )
-        hazard = rules.departure_hazard(risk, behaviour)
+        hazard = rules.departure_hazard(
+            risk, behaviour, model.season_today, model.base_share[self.status]
+        )
         if model.departure_draws.random() < rules.daily_probability(self.readiness, hazard):
             model.leaving.append(self.row)
 
@@ -112,6 +114,8 @@ class HouseholdAgentModel(RepatriationModel):
         self.arrested_share, self.departed_share = (share.tolist() for share in shares)
         self.pressure_today = self.pressure[self.day].tolist()
         self.exposure_today = self.exposure[self.day].tolist()
+        self.season_today = float(self.season[self.day])
+        self.base_share = rules.base_shares(self.scenario.behaviour)
         self.leaving: list[int] = []
         self.agents_by_type[Household].shuffle_do("step")
         if self.leaving:

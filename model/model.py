@@ -12,12 +12,15 @@ enforcement are Mesa agents. A day runs in four stages:
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import accumulate
 
 import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from model import rules
+from model.between_phases import enforcement_levels, phase_pressure_series, with_later_phases
+from model.cards import card_exposure
 from model.checkpoint import Checkpoint
 from model.enforcement import ProvincialEnforcement
 from model.ledger import Ledger
@@ -25,6 +28,7 @@ from model.population import State, synthesise
 from model.reporters import MODEL_REPORTERS
 from model.scenario import Province, Scenario, default_scenario
 from model.schema import STATUSES
+from model.seasons import season_factors
 from model.thresholds import ThresholdLine
 from model.transit import Transit
 
@@ -50,12 +54,17 @@ class RepatriationModel(mesa.Model):
         pop = self.population
 
         self.counts = np.zeros((len(State), len(STATUSES)), dtype=np.int64)
-        self.counts[State.HOME] = pop.persons_by_status(np.arange(pop.households))
+        by_group = pop.persons_by_block(len(s.provinces))
+        self.counts[State.HOME] = by_group.sum(axis=0)
         self.initial_persons = int(self.counts.sum())
-        self.group_persons = np.maximum(self.persons_by_group(np.arange(pop.households)), 1)
+        self.group_persons = np.maximum(by_group, 1)
         self.pressure, self.exposure = risk_schedule(s)
-        self._pressure_rows, self._exposure_rows = self.pressure.tolist(), self.exposure.tolist()
         self.enforcement_start = enforcement_starts(s)
+        self.enforcement_levels = enforcement_levels(s)  # days x statuses
+        self._enforcement_rows = self.enforcement_levels.tolist()
+        self.season = season_factors(s)
+        self._season = self.season.tolist()
+        self._base_shares = np.array(rules.base_shares(s.behaviour))
 
         self.departure_lines = self._departure_lines(departure_rng)
         arrest_lines = self._arrest_lines(arrest_rng)
@@ -118,6 +127,7 @@ class RepatriationModel(mesa.Model):
         self.arrive()
         self.agents_by_type[Checkpoint].do("step")
         self.ledger.states[self.day] = self.counts
+        self.today = self.counts.tolist()  # the day's counts as Python ints, for the reporters
         self.datacollector.collect(self)
         if self.day >= len(self.dates) - 1:
             self.running = False
@@ -129,24 +139,42 @@ class RepatriationModel(mesa.Model):
         arrested, departed = self.ledger.recent_shares(
             self.day, self.group_persons, behaviour.peer_window_days
         )
-        # Python floats: a handful of scalar operations per group, cheaper than numpy scalars.
-        arrested, departed = arrested.tolist(), departed.tolist()
-        pressure, exposure = self._pressure_rows[self.day], self._exposure_rows[self.day]
-        reached = []
+        # Every group's hazard at once (provinces x statuses), as Python floats for the lines.
+        risk = self.exposure[self.day] * rules.perceived_risk(
+            self.pressure[self.day], arrested, departed, behaviour
+        )
+        season = self._season[self.day]
+        hazards = rules.departure_hazard(risk, behaviour, season, self._base_shares).tolist()
+        reached, cells = [], []
         for (province, status), line in self.departure_lines.items():
-            risk = exposure[status] * rules.perceived_risk(
-                pressure[status], arrested[province][status], departed[province][status], behaviour
-            )
-            group = line.raise_level(rules.departure_hazard(risk, behaviour))
+            group = line.raise_level(hazards[province][status])
             if len(group):
                 line.release(len(group))
                 reached.append(group)
-        if not reached:
-            return
+                cells.append(province * len(STATUSES) + status)
+        if reached:
+            self._leave_home_by_group(reached, cells)
+
+    def _leave_home_by_group(self, reached: list[np.ndarray], cells: list[int]) -> None:
+        """Those of each group's households reached today who are still at home leave; their
+        persons are counted group by group (`cells`: province x statuses + status)."""
+        pop = self.population
+        starts = list(accumulate(map(len, reached[:-1]), initial=0))
         reached = np.concatenate(reached) if len(reached) > 1 else reached[0]
-        leaving = reached[self.population.state[reached] == State.HOME]
-        if len(leaving):
-            self.leave_home(leaving)
+        at_home = pop.state[reached] == State.HOME
+        if not at_home.any():
+            return
+        sizes = pop.size[reached]
+        sizes[~at_home] = 0
+        persons = np.add.reduceat(sizes, starts)
+        by_group = np.zeros(len(self.scenario.provinces) * len(STATUSES), dtype=np.int64)
+        by_group[cells] = persons
+        by_group = by_group.reshape(len(self.scenario.provinces), len(STATUSES))
+        self.leave_home(reached[at_home], by_group)
+
+    def enforcement_level(self, status: int) -> float:
+        """Today's enforcement level of a status (`model.between_phases.enforcement_levels`)."""
+        return self._enforcement_rows[self.day][status]
 
     def persons_by_group(self, households: np.ndarray) -> np.ndarray:
         """Persons among `households` by province and status (provinces x statuses)."""
@@ -156,9 +184,12 @@ class RepatriationModel(mesa.Model):
         counts = np.bincount(groups, pop.size[households], cells).astype(np.int64)
         return counts.reshape(len(self.scenario.provinces), len(STATUSES))
 
-    def leave_home(self, households: np.ndarray) -> None:
+    def leave_home(self, households: np.ndarray, by_group: np.ndarray | None = None) -> None:
+        """Households set out for their crossing (`by_group`: their persons by province and
+        status, if the caller has counted them)."""
         pop = self.population
-        by_group = self.persons_by_group(households)
+        if by_group is None:
+            by_group = self.persons_by_group(households)
         self._move(households, State.HOME, State.TRAVELLING, by_group.sum(axis=0))
         self.ledger.left_home[self.day] += by_group
         pop.destination[households] = pop.crossing[households]
@@ -166,19 +197,31 @@ class RepatriationModel(mesa.Model):
 
     # --- stage 2: enforcement (called by ProvincialEnforcement) ------------------------------
 
-    def detain(self, households: np.ndarray, province: int, persons: int | None = None) -> None:
-        """Arrest households at home (`persons`: their number, if the caller has counted it)."""
-        by_status = self.population.persons_by_status(households, persons)
+    def detain(
+        self,
+        households: np.ndarray,
+        province: int,
+        persons: int | None = None,
+        status: int | None = None,
+    ) -> None:
+        """Arrest households at home (`persons`: their number and `status`: the one status
+        they all have, if the caller knows them)."""
+        by_status = self._by_status(households, persons, status)
         self._move(households, State.HOME, State.DETAINED, by_status)
         self.population.deported[households] = True
         self._anyone_arrested = True
         self.ledger.arrests[self.day, province] += by_status
 
     def deport(
-        self, households: np.ndarray, province: Province, persons: int | None = None
+        self,
+        households: np.ndarray,
+        province: Province,
+        persons: int | None = None,
+        status: int | None = None,
     ) -> None:
-        """Send detainees under escort to the province's crossing (`persons` as for detain)."""
-        by_status = self.population.persons_by_status(households, persons)
+        """Send detainees under escort to the province's crossing (`persons`, `status` as for
+        detain)."""
+        by_status = self._by_status(households, persons, status)
         self._move(households, State.DETAINED, State.TRAVELLING, by_status)
         self.population.destination[households] = self.checkpoint_index[
             province.deportation_checkpoint
@@ -297,6 +340,14 @@ class RepatriationModel(mesa.Model):
         self.population.state[households] = target
         return persons
 
+    def _by_status(self, households: np.ndarray, persons: int | None, status: int | None):
+        """Persons among `households` by status; no count needed when one status is known."""
+        if persons is None or status is None:
+            return self.population.persons_by_status(households, persons)
+        by_status = np.zeros(len(STATUSES), dtype=np.int64)
+        by_status[status] = persons
+        return by_status
+
     def census(self) -> np.ndarray:
         """Persons by state and status, counted afresh from the household arrays."""
         pop = self.population
@@ -309,26 +360,19 @@ def risk_schedule(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """Policy pressure and its weight, by day and status.
 
     A status targeted by an announced phase (or, during its prelude, by the first phase) feels
-    that phase's pressure in full; a status not (yet) targeted feels `exempt_fear_factor` of
-    the strongest pressure of the phases. The deadline in force on a day is the latest one
+    that phase's pressure in full, and from the forecast start at least `later_phase_fear` of
+    later phases' (`model.between_phases`); a status not (yet) targeted feels a weight
+    (`exempt_fear_factor`, raised as a card nears its end: `model.cards.card_exposure`) of the
+    strongest pressure of the phases. The deadline in force on a day is the latest one
     announced by then (extensions included).
     """
     days = s.timeline.days
     pressure = np.zeros((days, len(STATUSES)))
-    exposure = np.full((days, len(STATUSES)), s.behaviour.exempt_fear_factor)
+    exposure = card_exposure(s)
     preludes = prelude_days(s)
-    phase_pressure = {}
-    for phase in s.phases:
-        announcement = s.timeline.index(phase.announcement)
-        prelude = preludes.get(phase.id)
-        phase_pressure[phase.id] = np.array(
-            [
-                rules.phase_pressure(
-                    day, announcement, _deadline_day(s, phase.id, day), s.behaviour, prelude
-                )
-                for day in range(days)
-            ]
-        )
+    phase_pressure = {
+        phase.id: phase_pressure_series(s, phase, preludes.get(phase.id)) for phase in s.phases
+    }
     strongest = np.max(list(phase_pressure.values()), axis=0) if s.phases else np.zeros(days)
     for status_index, status in enumerate(STATUSES):
         pressure[:, status_index] = strongest
@@ -336,7 +380,8 @@ def risk_schedule(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
             if status in phase.statuses:
                 felt_from = preludes.get(phase.id, s.timeline.index(phase.announcement))
                 felt = np.arange(days) >= felt_from
-                pressure[felt, status_index] = phase_pressure[phase.id][felt]
+                own = with_later_phases(s, phase, phase_pressure, s.behaviour.later_phase_fear)
+                pressure[felt, status_index] = own[felt]
                 exposure[felt, status_index] = 1.0
     return pressure, exposure
 
@@ -350,10 +395,6 @@ def prelude_days(s: Scenario) -> dict[str, int]:
     if s.behaviour.prelude_start >= first.announcement:
         return {}
     return {first.id: s.timeline.index(s.behaviour.prelude_start)}
-
-
-def _deadline_day(s: Scenario, phase_id: str, day: int) -> int:
-    return s.timeline.index(current_deadline(s, phase_id, s.timeline.start + timedelta(days=day)))
 
 
 def current_deadline(s: Scenario, phase_id: str, today: date) -> date:

@@ -25,6 +25,8 @@ class Timeline:
     start: date
     end: date
     count_start: date
+    forecast_start: date
+    returns_count_start: date
 
     @property
     def days(self) -> int:
@@ -73,6 +75,14 @@ class Behaviour:
     prelude_start: date
     hiding_effect: float
     reroute_days: int
+    card_base_share: float
+    fear_fade_days: float
+    fear_floor: float
+    later_phase_fear: float
+    card_warning_days: float
+    lapsed_card_fear: float
+    winter_dip: float
+    winter_trough_day: int
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,7 @@ class Enforcement:
     deportee_priority: bool
     eased_level: float
     ease_days: float
+    later_phase_share: float
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,13 @@ class DeadlineExtension:
 
 
 @dataclass(frozen=True)
+class CardValidity:
+    status: str
+    announced: date
+    valid_until: date
+
+
+@dataclass(frozen=True)
 class Parameters:
     """Every typed value of a run: the scalar sections and the rows of each table."""
 
@@ -165,6 +183,7 @@ class Parameters:
     capacity_changes: tuple[CapacityChange, ...]
     closures: tuple[Closure, ...]
     deadline_extensions: tuple[DeadlineExtension, ...]
+    card_validity: tuple[CardValidity, ...]
 
     @property
     def checkpoint_routes(self) -> np.ndarray:
@@ -191,4 +210,5 @@ ROW_CLASSES: dict[str, type] = {
     "capacity_changes": CapacityChange,
     "closures": Closure,
     "deadline_extensions": DeadlineExtension,
+    "card_validity": CardValidity,
 }

@@ -17,6 +17,10 @@ from model.parameters import PopulationParameters
 from model.scenario import Scenario
 from model.schema import STATUSES
 
+# persons_by_status's packed sums: 21 bits a status (3 x 21 < 63), enough for 2,097,151 persons.
+FIELD_BITS = 21
+FIELD_MASK = (1 << FIELD_BITS) - 1
+
 
 class State(IntEnum):
     HOME = 0
@@ -41,12 +45,22 @@ class Population:
     deported: np.ndarray  # removed after arrest; bool
     destination: np.ndarray  # crossing it is travelling to or queueing at, int16
     only_status: int | None = None  # the one status present, if only one is (a fast path)
+    # Each household's size shifted into its status's field of one integer (None if a status has
+    # too many persons for its field): summing it counts persons by status in one pass.
+    packed: np.ndarray | None = None
     # Rows of each (province, status) group: synthesis lays the groups out in blocks.
     blocks: dict[tuple[int, int], slice] = field(default_factory=dict)
 
     @property
     def households(self) -> int:
         return len(self.size)
+
+    def persons_by_block(self, provinces: int) -> np.ndarray:
+        """Persons of every (province, status) group (provinces x statuses), from its block."""
+        counts = np.zeros((provinces, len(STATUSES)), dtype=np.int64)
+        for (province, status), rows in self.blocks.items():
+            counts[province, status] = self.size[rows].sum()
+        return counts
 
     def persons_by_status(self, households: np.ndarray, total: int | None = None) -> np.ndarray:
         """Persons among `households`, by status (length len(STATUSES), int64).
@@ -58,6 +72,10 @@ class Population:
             counts = np.zeros(len(STATUSES), dtype=np.int64)
             counts[self.only_status] = self.size[households].sum() if total is None else total
             return counts
+        if self.packed is not None:
+            summed = int(self.packed[households].sum())
+            fields = [(summed >> (FIELD_BITS * i)) & FIELD_MASK for i in range(len(STATUSES))]
+            return np.array(fields, dtype=np.int64)
         counts = np.bincount(self.status[households], self.size[households], len(STATUSES))
         return counts.astype(np.int64)
 
@@ -136,7 +154,17 @@ def synthesise(
         destination=crossing.copy(),
         only_status=_only_status(p),
         blocks=blocks,
+        packed=_packed(size, blocks, p),
     )
+
+
+def _packed(size: np.ndarray, blocks: dict, p: PopulationParameters) -> np.ndarray | None:
+    if max(p.persons(s) for s in STATUSES) > FIELD_MASK:
+        return None
+    packed = size.astype(np.int64)
+    for (_, status), rows in blocks.items():
+        packed[rows] <<= FIELD_BITS * status
+    return packed
 
 
 def _only_status(population: PopulationParameters) -> int | None:

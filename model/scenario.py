@@ -24,6 +24,7 @@ from model.parameters import (
     SECTION_CLASSES,
     Behaviour,
     CapacityChange,
+    CardValidity,
     CheckpointSpec,
     Closure,
     DeadlineExtension,
@@ -41,6 +42,7 @@ from model.schema import LIST_TABLES, ScenarioError, typed_columns
 __all__ = [
     "Behaviour",
     "CapacityChange",
+    "CardValidity",
     "CheckpointSpec",
     "Closure",
     "DeadlineExtension",

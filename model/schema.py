@@ -19,6 +19,7 @@ from typing import Any, get_type_hints
 STATUSES = ("undocumented", "acc", "por")
 ROUTES = ("khyber_pakhtunkhwa", "balochistan", "other")
 UNDOCUMENTED = STATUSES.index("undocumented")  # the population the ministry's figures count
+CARD_STATUSES = ("acc", "por")  # the statuses that hold a card (and can lose its protection)
 
 
 class ScenarioError(ValueError):
@@ -292,6 +293,26 @@ TABLE_FIELDS: dict[str, dict[str, Field]] = {
         ),
         SOURCE_COLUMN: SOURCE,
     },
+    "card_validity": {
+        "status": Field(
+            "id",
+            meaning="legal status whose card it is: acc or por (the undocumented hold none)",
+        ),
+        "announced": Field(
+            "date",
+            EARLIEST,
+            LATEST,
+            meaning="day the card's validity (or its extension) becomes known",
+        ),
+        "valid_until": Field(
+            "date",
+            EARLIEST,
+            LATEST,
+            meaning="last day the card is valid, as announced (not before `announced`); the "
+            "latest row announced by a day is in force on it",
+        ),
+        SOURCE_COLUMN: SOURCE,
+    },
     "deadline_extensions": {
         "phase": Field("id", meaning="phase whose deadline moves (a `phase` id)"),
         "announced": Field(
@@ -333,7 +354,7 @@ SCALAR_SECTIONS = ("timeline", "population", "behaviour", "enforcement")
 # Tables keyed by an identifier (a scenario edits single rows) and tables given as lists (a
 # scenario that names one replaces it whole).
 KEYED_TABLES = ("provinces", "checkpoints", "phases")
-LIST_TABLES = ("capacity_changes", "closures", "deadline_extensions")
+LIST_TABLES = ("capacity_changes", "closures", "deadline_extensions", "card_validity")
 
 # The Python type that a typed dataclass gives each kind of value.
 PYTHON_TYPES: dict[str, Any] = {

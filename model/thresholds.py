@@ -57,12 +57,16 @@ class ThresholdLine:
         self.keys = keys[:0]
         self.position = 0
         self.level = 0.0
+        self._nobody = households[:0]
+        self._next = self._limit  # no key still in line is below this one
 
     def raise_level(self, hazard: float) -> np.ndarray:
         """Add a day's hazard; return the households newly reached (not yet released)."""
         self.level += hazard
         # Compare in float32: a float64 level would make searchsorted convert the whole array.
         level = np.float32(self.level)
+        if level < self._next:  # nobody reached: most groups on most days, without a search
+            return self._nobody
         if level >= self._limit:
             self._sort_through(_octave_of(float(level)))
         end = int(self.keys.searchsorted(level, side="right"))
@@ -71,6 +75,11 @@ class ThresholdLine:
     def release(self, count: int) -> None:
         """Mark the first `count` reached households as handled."""
         self.position += count
+        self._find_next()
+
+    def _find_next(self) -> None:
+        """The first key still in line (the limit, if the sorted part is used up)."""
+        self._next = self.keys[self.position] if self.position < len(self.keys) else self._limit
 
     def _sort_through(self, last: int) -> None:
         """Sort the octaves after the sorted part, up to `last`, onto its end."""
@@ -88,3 +97,4 @@ class ThresholdLine:
         self.position = 0
         self._sorted_octave = last
         self._limit = np.float32(np.inf if last == HIGHEST else 2.0**last)
+        self._find_next()

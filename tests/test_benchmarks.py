@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 
-STEPS = ("replicate", "scaling", "plain_mesa", "sweep")
+STEPS = ("replicate", "drive", "scaling", "plain_mesa", "sweep", "explorer")
 
 
 def test_the_quick_benchmark_writes_every_result_and_the_figure(tmp_path):

@@ -100,3 +100,30 @@ def test_capacity_change_applies_from_its_date():
     per_hour = torkham.spec.capacity_per_hour
     assert torkham.capacity[change - 1] == per_hour * 12
     assert torkham.capacity[change] == per_hour * 3 * 14
+
+
+def test_the_drive_to_2025_stays_within_capacity_through_phases_2_and_3():
+    """Torkham and Chaman squeezed, Torkham further from 1 Jan 2025, so that the 2025 phases
+    queue; the change applies from its date; no crossing ever passes more than its capacity."""
+    from experiments.core import library
+
+    squeeze = {
+        "population.undocumented": 20_000,
+        "population.acc": 8_000,
+        "population.por": 12_000,
+        "checkpoints.torkham.capacity_per_hour": 2.0,
+        "checkpoints.chaman.capacity_per_hour": 2.0,
+        "capacity_changes": [
+            {"checkpoint": "torkham", "date": "2023-11-03", "capacity_factor": 3.0, "hours": 14.0},
+            {"checkpoint": "torkham", "date": "2025-01-01", "capacity_factor": 1.0, "hours": 10.0},
+        ],
+    }
+    model = run(library.resolve("drive_2023_2025").with_overrides(squeeze), seed=24)
+    check_capacity(model)
+    check_enforcement_start(model)
+    torkham = model.checkpoints[model.checkpoint_index["torkham"]]
+    new_year = model.scenario.timeline.index(date(2025, 1, 1))
+    assert torkham.capacity[new_year - 1] == 2 * 3 * 14
+    assert torkham.capacity[new_year] == 2 * 1 * 10
+    phase2 = model.scenario.timeline.index(date(2025, 4, 1))
+    assert model.ledger.queue[phase2:, torkham.index].max() > 300, "phase 2 queues at Torkham"

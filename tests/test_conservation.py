@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 from support import check_conservation, run, small_scenario
 
@@ -83,3 +85,39 @@ def test_full_scale_population_matches_the_scenario():
     model.run_model()
     check_conservation(model)
     np.testing.assert_array_equal(model.census(), model.counts)
+
+
+# The drive to 2025 at a small scale, all three statuses, with its later phases under stress:
+# Torkham closed in the first weeks of phase 2, holding centres too small for phase 3.
+LONG_STRESSED = {
+    "population.undocumented": 20_000,
+    "population.acc": 8_000,
+    "population.por": 12_000,
+    "closures": [{"checkpoint": "torkham", "start": "2025-04-01", "end": "2025-04-20"}],
+    "provinces.khyber_pakhtunkhwa.holding_capacity": 30,
+    "provinces.balochistan.holding_capacity": 30,
+    "enforcement.arrest_hazard": {"times": 5.0},
+}
+
+
+def test_the_drive_to_2025_conserves_persons_every_day_for_all_statuses():
+    from experiments.core import library
+
+    scenario = library.resolve("drive_2023_2025").with_overrides(LONG_STRESSED)
+    peak = np.zeros(len(scenario.provinces), dtype=np.int64)
+
+    def watch(model):
+        check_conservation(model)
+        for agent in model.enforcement:
+            peak[agent.index] = max(peak[agent.index], agent.detained_persons)
+
+    model = run(scenario, seed=13, check=watch)
+    assert model.day == scenario.timeline.days - 1 == 864
+    for index, status in enumerate(STATUSES):
+        assert model.ledger.arrests[:, :, index].sum() > 0, f"{status}: nobody arrested"
+        assert model.counts[State.DEPARTED, index] > 0, f"{status}: nobody left"
+        assert model.counts[: State.DEPARTED, index].sum() > 0, f"{status}: nobody stayed"
+    assert peak[0] > 10, "Khyber Pakhtunkhwa's 30 places were used"
+    angoor = model.checkpoint_index["angoor_adda"]
+    closed = model.scenario.timeline.index(date(2025, 4, 10))
+    assert model.ledger.crossed[closed, angoor].sum() > 0, "the closure sent people to Angoor Adda"

@@ -30,6 +30,25 @@ def test_controls_read_from_a_scenario_write_it_back_unchanged(name):
     assert same_parameters(ctl.scenario_for(ctl.controls_for(name)), scenarios.resolve(name))
 
 
+def test_a_run_is_compared_with_the_reference_on_its_timeline():
+    assert ctl.reference_for("baseline") == "baseline"
+    assert ctl.reference_for("torkham_closed_week") == "baseline"
+    assert ctl.reference_for("drive_2023_2025") == "drive_2023_2025"
+    long = [n for n in scenarios.available() if scenarios.resolve(n).timeline.end.year == 2025]
+    assert len(long) >= 4
+    assert {ctl.reference_for(name) for name in long} == {"drive_2023_2025"}
+
+
+def test_the_drive_to_2025_keeps_its_phases_and_torkham_rows_in_the_controls():
+    controls = ctl.controls_for("drive_2023_2025")
+    assert controls.acc.targeted and controls.por.targeted
+    assert controls.acc.phase.announcement == date(2025, 3, 7)
+    assert controls.torkham_tripled
+    untripled = ctl.scenario_for(controls.but(torkham_tripled=False))
+    factors = {(c.date, c.capacity_factor) for c in untripled.capacity_changes}
+    assert (date(2023, 11, 3), 1.0) in factors
+
+
 def test_enforcement_follows_the_deadline_as_the_starting_scenario_has_it():
     assert ctl.controls_for("deadline_month_later").enforcement_follows
     assert not ctl.controls_for("no_deadline").enforcement_follows  # both on 31 Dec 2100
@@ -64,8 +83,12 @@ def test_intensity_and_exemptions_reach_the_scenario():
     scenario = ctl.scenario_for(changed)
     assert scenario.enforcement.arrest_hazard == 2.0 * calibrated.enforcement.arrest_hazard
     assert scenario.enforcement.protection_letters_honoured
-    assert scenario.population.acc == scenarios.resolve("phase2_acc").population.acc > 0
-    assert [p.statuses for p in scenario.phases] == [("undocumented",), ("acc",)]
+    example = scenarios.resolve("phase2_acc")
+    assert scenario.population.acc == example.population.acc > 0
+    # The baseline's own phase 2 (2025) lies beyond its run: the 2023 example's is offered.
+    acc_phase = next(p for p in scenario.phases if "acc" in p.statuses)
+    assert acc_phase == next(p for p in example.phases if "acc" in p.statuses)
+    assert [p.statuses for p in scenario.phases] == [("undocumented",), ("acc",), ("por",)]
     off = ctl.controls_for("phase2_acc")
     off = off.but(acc=replace(off.acc, targeted=False))
     assert ctl.scenario_for(off).population.acc == 0

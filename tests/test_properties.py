@@ -1,7 +1,8 @@
 """The invariants hold under random valid parameters, not just the defaults.
 
 Hypothesis draws scenarios that validation must accept (hazards, dates in order, capacities,
-shares summing to one, holding capacity, detention, closures, extensions, documented groups),
+shares summing to one, holding capacity, detention, closures, extensions, documented groups,
+card validity, the forecast's mechanisms),
 runs each one day by day at a small population, and checks after every step that persons are
 conserved, no count is negative, no crossing exceeds its capacity, and nobody is arrested or
 deported before enforcement of their status has started.
@@ -53,7 +54,13 @@ def valid_overrides(draw) -> dict:
     acc, por = (draw(st.sampled_from([0, 0, 500, 3_000])) for _ in range(2))
     household_size_mean = draw(unit(1.5, 15.0))
     overrides = {
-        "timeline": {"start": start, "end": end, "count_start": count_start},
+        "timeline": {
+            "start": start,
+            "end": end,
+            "count_start": count_start,
+            # The forecast's mechanisms (fading, later phases, winter) switched on in the run.
+            "forecast_start": day(-10, days + 10),
+        },
         "population": {
             "undocumented": draw(st.integers(5_000, 30_000)),
             "acc": acc,
@@ -80,6 +87,14 @@ def valid_overrides(draw) -> dict:
             "exempt_fear_factor": draw(unit()),
             "hiding_effect": draw(unit()),
             "reroute_days": draw(st.integers(1, 30)),
+            "card_base_share": draw(unit()),
+            "fear_fade_days": draw(unit(1.0, 3650.0)),
+            "fear_floor": draw(unit()),
+            "later_phase_fear": draw(unit()),
+            "card_warning_days": draw(unit(0.0, 365.0)),
+            "lapsed_card_fear": draw(unit()),
+            "winter_dip": draw(unit(0.0, 0.9)),
+            "winter_trough_day": draw(st.integers(1, 366)),
         },
         "enforcement": {
             "arrest_hazard": draw(unit(0.0, 0.02) | unit(0.0, 0.1)),
@@ -87,6 +102,7 @@ def valid_overrides(draw) -> dict:
             "detention_days": draw(st.integers(1, 10) | st.integers(1, 90)),
             "protection_letters_honoured": draw(st.booleans()),
             "deportee_priority": draw(st.booleans()),
+            "later_phase_share": draw(unit()),
         },
         "phases": {
             "phase1": {
@@ -143,6 +159,17 @@ def valid_overrides(draw) -> dict:
             }
         )
     overrides["closures"] = closures
+    validity = []
+    for _ in range(draw(st.integers(0, 3))):
+        announced = day(-20, days)
+        validity.append(
+            {
+                "status": draw(st.sampled_from(["acc", "por"])),
+                "announced": announced,
+                "valid_until": day(0, 90, announced),
+            }
+        )
+    overrides["card_validity"] = validity
     if draw(st.booleans()):
         # An extension may not move the deadline past the phase's enforcement start.
         announced = day(0, (enforcement_start - announcement).days, announcement)
@@ -150,14 +177,15 @@ def valid_overrides(draw) -> dict:
         overrides["deadline_extensions"] = [
             {"phase": "phase1", "announced": announced, "new_deadline": new_deadline}
         ]
-    if draw(st.booleans()):
-        phase2_announcement = day(-10, days)
-        phase2_deadline = day(0, 40, phase2_announcement)
-        overrides["phases"]["phase2"] = {
-            "statuses": draw(st.sampled_from([["acc"], ["por"], ["acc", "por"]])),
-            "announcement": phase2_announcement,
-            "deadline": phase2_deadline,
-            "enforcement_start": day(0, 20, phase2_deadline),
+    # The card holders' phases (2025 in the defaults: phase 2 against ACC holders, phase 3
+    # against PoR holders), either or both moved into the run.
+    for phase in draw(st.sampled_from([[], ["phase2"], ["phase3"], ["phase2", "phase3"]])):
+        announcement_day = day(-10, days)
+        deadline = day(0, 40, announcement_day)
+        overrides["phases"][phase] = {
+            "announcement": announcement_day,
+            "deadline": deadline,
+            "enforcement_start": day(0, 20, deadline),
         }
     return overrides
 

@@ -28,7 +28,13 @@ ASKED = {
     "balochistan_average_enforcement",
     "phase2_acc",
     "phase3_por",
+    "drive_2023_2025",
+    "acc_deadline_later",
+    "por_exempt_another_year",
+    "torkham_doubled_2025",
 }
+# The later phases' questions, each the drive to 2025 with one change (issue 14).
+LATER_PHASES = ("acc_deadline_later", "por_exempt_another_year", "torkham_doubled_2025")
 
 
 def small(name: str):
@@ -197,8 +203,9 @@ def _small_resolve(original):
     def resolve(name, *args, **kwargs):
         scenario = original(name, *args, **kwargs)
         overrides = dict(SMALL)
-        if scenario.population.acc:
-            overrides["population.acc"] = 5_000
+        for status in ("acc", "por"):
+            if scenario.population.persons(status):
+                overrides[f"population.{status}"] = 5_000
         return scenario.with_overrides(overrides)
 
     return resolve
@@ -208,3 +215,66 @@ def test_run_all_takes_no_scenario_names(ifrp, tmp_path):
     status, _, err = ifrp("run", "--all", "no_deadline", "--out", tmp_path / "x")
     assert status == 2 and "--all" in err
     assert not (tmp_path / "x").exists()
+
+
+def without_sources(parameters: dict) -> dict:
+    """A scenario's parameters without the list tables' `source` notes (which name the file
+    a row was read from)."""
+    for table in ("card_validity", "capacity_changes", "closures", "deadline_extensions"):
+        parameters[table] = [
+            {k: v for k, v in row.items() if k != "source"} for row in parameters[table]
+        ]
+    return parameters
+
+
+def test_each_later_phase_scenario_is_the_drive_with_its_change_only():
+    drive = scenarios.resolve("drive_2023_2025")
+    tree = drive.tree
+    phase2, phase3 = tree["phases"]["phase2"], tree["phases"]["phase3"]
+    fields = ("deadline", "enforcement_start")
+    back = {
+        "acc_deadline_later": {"phases.phase2": {f: phase2[f] for f in fields}},
+        "por_exempt_another_year": {
+            "phases.phase3": {f: phase3[f] for f in ("announcement", *fields)},
+            "card_validity": tree["card_validity"],
+        },
+        "torkham_doubled_2025": {"capacity_changes": tree["capacity_changes"]},
+    }
+    expected = without_sources(drive.to_dict())
+    for name in LATER_PHASES:
+        changed = scenarios.resolve(name)
+        assert without_sources(changed.to_dict()) != expected, name
+        restored = changed.with_overrides(back[name])
+        assert without_sources(restored.to_dict()) == expected, name
+
+
+def test_acc_deadline_later_arrests_acc_holders_from_may_2025(runs):
+    result = runs["acc_deadline_later"][1]
+    acc = STATUSES.index("acc")
+    arrests = result.ledger.arrests[:, :, acc].sum(axis=1)
+    assert arrests.sum() > 0
+    assert result.dates[int(np.flatnonzero(arrests)[0])] >= date(2025, 5, 1)
+    drive = runs["drive_2023_2025"][1]
+    assert drive.dates[int(np.flatnonzero(drive.ledger.arrests[:, :, acc].sum(1))[0])] < date(
+        2025, 5, 1
+    )
+
+
+def test_por_exempt_another_year_arrests_no_por_holder(runs):
+    por = STATUSES.index("por")
+    assert runs["por_exempt_another_year"][1].ledger.arrests[:, :, por].sum() == 0
+    assert runs["drive_2023_2025"][1].ledger.arrests[:, :, por].sum() > 0
+    exempt = runs["por_exempt_another_year"][1].ledger.crossed[:, :, por].sum()
+    assert exempt < runs["drive_2023_2025"][1].ledger.crossed[:, :, por].sum()
+
+
+def test_torkham_doubled_2025_doubles_its_capacity_from_new_year():
+    from model.checkpoint import daily_capacity
+
+    doubled = scenarios.resolve("torkham_doubled_2025")
+    drive = scenarios.resolve("drive_2023_2025")
+    spec = next(c for c in doubled.checkpoints if c.id == "torkham")
+    new_year = doubled.timeline.index(date(2025, 1, 1))
+    twice, once = daily_capacity(spec, doubled), daily_capacity(spec, drive)
+    np.testing.assert_array_equal(twice[:new_year], once[:new_year])
+    np.testing.assert_array_equal(twice[new_year:], 2 * once[new_year:])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pytest
@@ -376,7 +377,7 @@ def test_with_overrides_replaces_list_tables_and_validates():
     assert "allowed" in str(error.value)
 
 
-def test_with_overrides_adds_a_phase_by_dotted_key():
+def test_with_overrides_sets_a_phase_by_dotted_key():
     phase2 = {
         "statuses": ["acc"],
         "announcement": "2024-03-01",
@@ -384,8 +385,14 @@ def test_with_overrides_adds_a_phase_by_dotted_key():
         "enforcement_start": "2024-04-01",
     }
     scenario = default_scenario().with_overrides({"phases.phase2": phase2})
-    assert [p.id for p in scenario.phases] == ["phase1", "phase2"]
+    assert [p.id for p in scenario.phases] == ["phase1", "phase2", "phase3"]
     assert scenario.phases[1].statuses == ("acc",)
+    assert scenario.phases[1].announcement == date(2024, 3, 1)
+    # Each status in one phase: the card holders' phases can swap their targets in one go.
+    moved = default_scenario().with_overrides(
+        {"phases.phase2.statuses": ["por"], "phases.phase3": phase2 | {"statuses": ["acc"]}}
+    )
+    assert [p.statuses for p in moved.phases] == [("undocumented",), ("por",), ("acc",)]
 
 
 def test_with_overrides_leaves_the_callers_dict_alone():

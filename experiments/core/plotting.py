@@ -15,7 +15,7 @@ import numpy as np
 from experiments.core.replicates import ReplicateResult
 from experiments.observed.observations import DEFAULT_OBSERVATIONS, load_observations
 from model.scenario import Scenario
-from model.schema import ROUTES, UNDOCUMENTED
+from model.schema import ROUTES, STATUSES, UNDOCUMENTED
 
 ROUTE_LABELS = {
     "khyber_pakhtunkhwa": "Khyber Pakhtunkhwa",
@@ -29,6 +29,31 @@ ROUTE_COLOURS = {
     "other": "tab:green",
     "total": "black",
 }
+
+
+STATUS_LABELS = {"undocumented": "undocumented", "acc": "ACC holders", "por": "PoR holders"}
+STATUS_COLOURS = {"undocumented": "tab:red", "acc": "tab:olive", "por": "tab:cyan"}
+
+
+def returns_window(scenario: Scenario) -> slice:
+    """The days from `timeline.returns_count_start` (UN/IOM count returns from 15 Sep 2023), or
+    from the run's first day if that is later, to its end."""
+    first = max(0, scenario.timeline.index(scenario.timeline.returns_count_start))
+    return slice(min(first, scenario.timeline.days - 1), scenario.timeline.days)
+
+
+def status_series(results: list[ReplicateResult], scenario: Scenario) -> dict[str, np.ndarray]:
+    """Cumulative departures (crossings) of each legal status modelled, counted from
+    `returns_window`: arrays of replicates x its days; "all" sums the statuses."""
+    window = returns_window(scenario)
+    crossed = np.stack([r.ledger.crossed[window].sum(axis=1) for r in results])
+    series = {
+        status: np.cumsum(crossed[:, :, index], axis=1)
+        for index, status in enumerate(STATUSES)
+        if scenario.population.persons(status)
+    }
+    series["all"] = np.cumsum(crossed.sum(axis=2), axis=1)
+    return series
 
 
 REPORTED_SERIES = "ministry"  # the interior ministry's figures of 2 January 2024

@@ -20,12 +20,14 @@ from model.ledger import Ledger
 from model.model import RepatriationModel
 from model.scenario import Scenario
 
-# Seconds per run: a fixed cost plus a share proportional to person-days, fitted to the
-# benchmark here (results/benchmarks/scaling.json: 0.030 s at 10,000 persons, 0.097 s at the
-# full-scale 1.7 million, 110 days each).
-RUN_OVERHEAD_SECONDS = 0.03
-FULL_SCALE_SECONDS = 0.07
-FULL_SCALE_PERSON_DAYS = 1.7e6 * 110
+# Seconds per run: building (a fixed cost and a cost per person) and each day (a fixed cost of
+# Python per day, and a little more the more persons), fitted to the benchmark here
+# (results/benchmarks/scaling.json: 0.018 s at 10,000 persons and 0.061 s at 1.7 million, 110
+# days each; drive.json: 0.37 s for 3.99 million persons over 865 days).
+RUN_OVERHEAD_SECONDS = 0.005
+BUILD_SECONDS_PER_MILLION = 0.01
+DAY_SECONDS = 1.2e-4
+DAY_SECONDS_PER_MILLION = 0.9e-4
 # Aim for tasks of about this many seconds: long enough that scheduling costs nothing, short
 # enough that an interruption loses little (10-60 s is Dask's advice).
 TARGET_TASK_SECONDS = 20.0
@@ -123,9 +125,14 @@ def run_job_chunk(jobs: list[Job]) -> list[ReplicateResult]:
 
 
 def seconds_per_run(scenario: Scenario) -> float:
-    """A rough estimate of one replicate's run time here, from its person-days."""
-    person_days = scenario.population.total * scenario.timeline.days
-    return RUN_OVERHEAD_SECONDS + FULL_SCALE_SECONDS * person_days / FULL_SCALE_PERSON_DAYS
+    """A rough estimate of one replicate's run time here, from its persons and days."""
+    millions = scenario.population.total / 1e6
+    per_day = DAY_SECONDS + DAY_SECONDS_PER_MILLION * millions
+    return (
+        RUN_OVERHEAD_SECONDS
+        + BUILD_SECONDS_PER_MILLION * millions
+        + per_day * scenario.timeline.days
+    )
 
 
 def chunk_size(scenarios: list[Scenario], slots: int, requested: int | None = None) -> int:

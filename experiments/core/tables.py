@@ -1,8 +1,10 @@
 """Turn replicate results into tables (persons): the contract's summary.csv and daily.csv,
-arrests.csv (by province and day), and monthly.csv with its bands over replicates
-(monthly_bands.csv)."""
+arrests.csv (by province and day), and monthly.csv and yearly.csv with their bands over
+replicates (monthly_bands.csv, yearly_bands.csv)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -138,13 +140,35 @@ def monthly_table(results: list[ReplicateResult], scenario: Scenario) -> pd.Data
     return table[["replicate", "month", "status", *MONTHLY_OUTPUTS]]
 
 
-def band_table(monthly: pd.DataFrame) -> pd.DataFrame:
-    """monthly.csv summarised over replicates: per month, status and output, the mean and the
-    5/25/50/75/95% quantiles (the 50% and 90% bands)."""
-    long = monthly.melt(
-        id_vars=["replicate", "month", "status"], var_name="output", value_name="persons"
+FLOWS = [output for output in MONTHLY_OUTPUTS if output != "remaining"]
+ALL_STATUSES = "all"  # yearly.csv's sum over the statuses modelled
+
+
+def yearly_table(monthly: pd.DataFrame, dates: list[date]) -> pd.DataFrame:
+    """monthly.csv by calendar year: one row per replicate x year x status (and `all`, their
+    sum), the flows summed and `remaining` at the year's end; `first_day` and `last_day` say
+    what part of the year the run covers (`dates`: the run's days)."""
+    table = monthly.assign(year=monthly["month"].str[:4].astype(int))
+    groups = table.groupby(["replicate", "year", "status"], sort=False)
+    yearly = groups[FLOWS].sum().join(groups["remaining"].last()).reset_index()
+    everyone = yearly.groupby(["replicate", "year"], sort=False)[[*FLOWS, "remaining"]].sum()
+    everyone = everyone.reset_index().assign(status=ALL_STATUSES)
+    yearly = pd.concat([yearly, everyone], ignore_index=True)
+    yearly = yearly.sort_values(["replicate", "year"], kind="stable").reset_index(drop=True)
+    covered = pd.Series(dates, dtype="object").groupby([d.year for d in dates])
+    yearly.insert(2, "first_day", yearly["year"].map(covered.min().map(date.isoformat)))
+    yearly.insert(3, "last_day", yearly["year"].map(covered.max().map(date.isoformat)))
+    return yearly[["replicate", "year", "first_day", "last_day", "status", *MONTHLY_OUTPUTS]]
+
+
+def band_table(table: pd.DataFrame, period: str = "month") -> pd.DataFrame:
+    """monthly.csv (or yearly.csv, `period="year"`) summarised over replicates: per period,
+    status and output, the mean and the 5/25/50/75/95% quantiles (the 50% and 90% bands)."""
+    keys = [period, *(["first_day", "last_day"] if "first_day" in table else [])]
+    long = table.melt(
+        id_vars=["replicate", *keys, "status"], var_name="output", value_name="persons"
     )
-    grouped = long.groupby(["month", "status", "output"], sort=False)["persons"]
+    grouped = long.groupby([*keys, "status", "output"], sort=False)["persons"]
     table = grouped.mean().rename("mean").to_frame()
     for label, q in BANDS.items():
         table[label] = grouped.quantile(q)

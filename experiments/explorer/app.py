@@ -1,7 +1,9 @@
 """The policy explorer: move a control, and the whole 1.7-million-person drive is recomputed.
 
 Served by `ifrp explore` (Solara). Each browser tab has its own controls (`solara.reactive`
-state is per session); the calibrated baseline runs once per (replicates, seed) and is shared.
+state is per session); the reference run (the calibrated baseline, or the drive to 2025 for a
+scenario on its timeline: `controls.reference_for`) runs once per (reference, replicates, seed)
+and is shared.
 The logic lives in `controls`, `outcome`, `views` and `experiments.core.scenario_file`; this file
 only lays out widgets and wires them to that logic.
 """
@@ -56,12 +58,12 @@ def _pool() -> Execution:
     return Execution(pool, 2 * cores, f"on local processes ({cores} workers, {method})")
 
 
-_baseline_lock = threading.Lock()
+_reference_lock = threading.Lock()
 
 
 @lru_cache(maxsize=8)
-def _baseline(replicates: int, seed: int) -> Outcome:
-    return simulate(ctl.library("baseline"), replicates, seed, _executor(replicates))
+def _reference(name: str, replicates: int, seed: int) -> Outcome:
+    return simulate(ctl.library(name), replicates, seed, _executor(replicates))
 
 
 def _executor(replicates: int) -> Execution | None:
@@ -86,9 +88,10 @@ def validate(current: ctl.Controls):
 def compute(
     scenario: Scenario, current: ctl.Controls, progress: solara.Reactive[float]
 ) -> Computed:
-    """Run the scenario the controls describe, and the baseline with the same seeds."""
-    with _baseline_lock:
-        baseline = _baseline(current.replicates, current.seed)
+    """Run the scenario the controls describe, and its reference with the same seeds."""
+    reference = ctl.reference_for(current.starting_point)
+    with _reference_lock:
+        baseline = _reference(reference, current.replicates, current.seed)
 
     def advance(done: int, total: int) -> None:
         if total > 1:  # one replicate: the bar runs indeterminate, saving a page update
@@ -186,7 +189,9 @@ def EnforcementControls(current: ctl.Controls, error: ScenarioError | None):
 
 @solara.component
 def CrossingControls(current: ctl.Controls, error: ScenarioError | None):
-    Toggle(current, "torkham_tripled", "Torkham's processing tripled on 3 Nov")
+    when = ctl.torkham_change(ctl.calibrated())
+    tripled = f" on {when:%d %b %Y}" if when else ""
+    Toggle(current, "torkham_tripled", f"Torkham's processing tripled{tripled}")
     ControlError(error, "torkham_tripled")
     with solara.Details("Capacity per hour by crossing"):
         ValuesByName(current, "capacity_per_hour")
@@ -386,14 +391,17 @@ def Page():
     shown = last.current
 
     solara.Title("ifrp explorer")
+    timeline = ctl.library(current.starting_point).timeline
+    reference = ctl.reference_for(current.starting_point)
     with solara.Columns([4, 8]):
         with solara.Column(classes=["controls"]):
             Controls(current, scenario, error, shown)
         with solara.Column(style={"max-width": "960px"}):
             solara.Markdown(
-                "### Illegal Foreigners Repatriation Plan, 2023–24\n"
-                "Every change recomputes the drive at full scale; grey dashes: the calibrated "
-                "baseline with the same seeds."
+                f"### Illegal Foreigners Repatriation Plan, {timeline.start:%Y}–"
+                f"{timeline.end:%y}\n"
+                "Every change recomputes the drive at full scale; grey dashes: "
+                f"{views.reference_label(reference)} with the same seeds."
             )
             with solara.Column():
                 if error is not None:

@@ -22,8 +22,13 @@ SOURCE = "explorer"  # the "file" named in errors about the controls' values
 MAX_REPLICATES = 50
 TORKHAM = "torkham"
 # Library scenarios that define the later phases; their values are the defaults offered when
-# the user switches a phase on (they carry the sources of the numbers of card holders).
+# the user switches a phase on and the starting scenario's own phase lies beyond its horizon
+# (they move phases 2 and 3 into 2023, and carry the sources of the numbers of card holders).
 CARD_HOLDER_SCENARIOS = {"acc": "phase2_acc", "por": "phase3_por"}
+# What a run is compared with: the first of these whose timeline is the starting scenario's
+# (the calibrated baseline for 2023 runs, the drive to 2025 for the later phases), else the
+# starting scenario itself.
+REFERENCES = ("baseline", "drive_2023_2025")
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,20 @@ def library(name: str) -> Scenario:
 def calibrated() -> Scenario:
     """The calibrated baseline's parameters, read once per process."""
     return scenarios.calibrated_base()
+
+
+def reference_for(name: str) -> str:
+    """The library scenario a run from `name` is compared with (`REFERENCES`)."""
+    timeline = library(name).timeline
+    return next((ref for ref in REFERENCES if library(ref).timeline == timeline), name)
+
+
+def torkham_change(scenario: Scenario) -> date | None:
+    """The date of the calibrated baseline's change of Torkham's capacity (3 Nov 2023), which
+    the "tripled" switch turns on and off, if the scenario has a change of Torkham's then."""
+    dates = {c.date for c in calibrated().capacity_changes if c.checkpoint == TORKHAM}
+    found = [c.date for c in scenario.capacity_changes if c.checkpoint == TORKHAM]
+    return next((day for day in found if day in dates), None)
 
 
 def controls_for(name: str, replicates: int = 1, seed: int = DEFAULT_SEED) -> Controls:
@@ -147,7 +166,7 @@ def overrides(controls: Controls, start: Scenario) -> dict:
     for status in CARD_HOLDER_SCENARIOS:
         holders: CardHolders = getattr(controls, status)
         changes["population"][status] = holders.persons if holders.targeted else 0
-        if holders.targeted or _read_phase(start, status):
+        if holders.targeted:  # otherwise nobody feels the phase: the start's row stays
             phase = _phase_fields(holders.phase) | {"statuses": [status]}
             changes["phases"][holders.phase.id] = phase
     return changes
@@ -191,6 +210,8 @@ def _read_phase(scenario: Scenario, status: str) -> Phase | None:
 
 
 def _read_card_holders(start: Scenario, status: str) -> CardHolders:
+    """Whether the start targets `status`'s holders, and the phase offered for them: the
+    start's own if it falls within the start's run, else the example scenario's."""
     phase = _read_phase(start, status)
     persons = start.population.persons(status)
     if phase is not None and persons > 0:
@@ -198,20 +219,29 @@ def _read_card_holders(start: Scenario, status: str) -> CardHolders:
     example = library(CARD_HOLDER_SCENARIOS[status])
     default_phase = _read_phase(example, status)
     assert default_phase is not None, f"{CARD_HOLDER_SCENARIOS[status]} has no {status} phase"
-    return CardHolders(False, example.population.persons(status), phase or default_phase)
+    if phase is None or phase.announcement > start.timeline.end:
+        phase = default_phase
+    return CardHolders(False, example.population.persons(status), phase)
 
 
 def _torkham_factor(scenario: Scenario) -> float:
-    factors = [c.capacity_factor for c in scenario.capacity_changes if c.checkpoint == TORKHAM]
+    """The factor of Torkham's change on the baseline's date (1 if it has none)."""
+    when = torkham_change(scenario)
+    factors = [
+        c.capacity_factor
+        for c in scenario.capacity_changes
+        if c.checkpoint == TORKHAM and c.date == when
+    ]
     return max(factors, default=1.0)
 
 
 def _capacity_changes(tripled: bool, start: Scenario, base: Scenario) -> list[dict]:
-    """The start's capacity changes with Torkham's rate multiplied as the baseline's (x3), or
-    not at all; its hours and date are kept."""
+    """The start's capacity changes with Torkham's rate on the baseline's date multiplied as
+    the baseline's (x3), or not at all; its hours and date are kept, and other changes too."""
     factor = _torkham_factor(base) if tripled else 1.0
+    when = torkham_change(start)
     rows = [asdict(change) for change in start.capacity_changes]
-    torkham = [row for row in rows if row["checkpoint"] == TORKHAM]
+    torkham = [row for row in rows if row["checkpoint"] == TORKHAM and row["date"] == when]
     if not torkham and tripled:
         torkham = [asdict(c) for c in base.capacity_changes if c.checkpoint == TORKHAM]
         rows += torkham

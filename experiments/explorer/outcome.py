@@ -71,6 +71,15 @@ class Outcome:
         return self.dates[counted_days(self.scenario)]
 
     @cached_property
+    def by_status(self) -> dict[str, np.ndarray]:
+        """Departures by legal status since timeline.returns_count_start: replicates x days."""
+        return plotting.status_series(self.results, self.scenario)
+
+    @property
+    def returns_dates(self) -> list[date]:
+        return self.dates[plotting.returns_window(self.scenario)]
+
+    @cached_property
     def queues(self) -> np.ndarray:
         """Persons queueing at each crossing: replicates x days x crossings."""
         return np.stack([r.ledger.queue for r in self.results])

@@ -15,10 +15,14 @@ import numpy as np
 from experiments.core.plotting import (
     ROUTE_COLOURS,
     ROUTE_LABELS,
+    STATUS_COLOURS,
+    STATUS_LABELS,
     band,
     mark_policy,
     reported_targets,
+    returns_window,
     route_series,
+    status_series,
 )
 from experiments.core.replicates import ReplicateResult
 from model.population import State
@@ -102,20 +106,19 @@ def queues(results, scenario: Scenario, path: Path) -> None:
     _finish(fig, ax, f"Persons queueing at each crossing — {scenario.name}", "persons", path)
 
 
-STATUS_LABELS = {"undocumented": "undocumented", "acc": "ACC holders", "por": "PoR holders"}
-STATUS_COLOURS = {"undocumented": "tab:red", "acc": "tab:olive", "por": "tab:cyan"}
-
-
 def cumulative_by_status(results, scenario: Scenario, path: Path) -> None:
-    """Departures by legal status since the run's first day, over the whole run."""
+    """Returns by legal status since `timeline.returns_count_start` (15 Sep 2023, when the UN
+    and IOM begin their count), over the whole run."""
+    series = status_series(results, scenario)
+    dates = results[0].dates[returns_window(scenario)]
     fig, ax = plt.subplots(figsize=(9, 4.5))
-    for index, status in enumerate(STATUSES):
-        if scenario.population.persons(status):
-            crossed = np.stack([r.ledger.crossed[:, :, index].sum(axis=1) for r in results])
-            cumulative = np.cumsum(crossed, axis=1)
-            band(ax, results[0].dates, cumulative, STATUS_COLOURS[status], STATUS_LABELS[status])
+    for status in STATUSES:
+        if status in series:
+            band(ax, dates, series[status], STATUS_COLOURS[status], STATUS_LABELS[status])
+    if len(series) > 2:  # more than one status: their sum too
+        band(ax, dates, series["all"], "black", "all statuses")
     mark_policy(ax, scenario)
-    since = f"{scenario.timeline.start:%d %b %Y}"
+    since = f"{dates[0]:%d %b %Y}"
     _finish(fig, ax, f"Departures by legal status since {since} — {scenario.name}", "persons", path)
 
 

@@ -11,16 +11,24 @@ from experiments.core.estimate import announce
 from experiments.core.executors import Execution, open_executor
 from experiments.core.manifest import build_manifest, calibration_entry, file_entry, now
 from experiments.core.outputs import check_destination, stamped_folder, write_folder, write_json
-from experiments.core.replicates import replicate_jobs, replicate_seeds, run_jobs, seconds_per_run
+from experiments.core.replicates import (
+    ReplicateResult,
+    replicate_jobs,
+    replicate_seeds,
+    run_jobs,
+    seconds_per_run,
+)
 from experiments.core.tables import (
     arrests_table,
     band_table,
     daily_table,
     monthly_table,
     summary_table,
+    yearly_table,
 )
 from experiments.run import figures
 from experiments.run.posterior import PosteriorRun, posterior_run
+from experiments.run.sensitivity import sensitivity_table
 from model.scenario import Scenario
 from model.schema import ROUTES
 
@@ -62,11 +70,27 @@ def announce_runs(options: RunOptions, scenarios: list[Scenario], execution: Exe
     announce(options.replicates * len(scenarios), each, workers)
 
 
+@dataclass(frozen=True)
+class WrittenRun:
+    """What `run_and_write` ran and wrote."""
+
+    folder: Path
+    scenario: Scenario
+    results: list[ReplicateResult]
+
+
 def run_scenario(
     name: str, out: Path | None, options: RunOptions, execution: Execution | None = None
 ) -> Path:
     """Run the scenario `name` (a library name or a .toml path) into `out` (default: a new
     folder under results/runs/); returns the folder written."""
+    return run_and_write(name, out, options, execution).folder
+
+
+def run_and_write(
+    name: str, out: Path | None, options: RunOptions, execution: Execution | None = None
+) -> WrittenRun:
+    """`run_scenario`, also returning the scenario and the replicates' results."""
     calibration = calibration_entry()  # before the scenarios read the best-fit file
     scenario = library.resolve(name)
     out = out or stamped_folder(Path("results") / "runs", scenario.name, name, "(scenario name)")
@@ -81,6 +105,7 @@ def run_scenario(
     daily = daily_table(results, scenario)
     arrests = arrests_table(results, scenario)
     monthly = monthly_table(results, scenario)
+    yearly = yearly_table(monthly, results[0].dates)
 
     def write(folder: Path) -> None:
         summary.to_csv(folder / "summary.csv", index=False)
@@ -88,6 +113,11 @@ def run_scenario(
         arrests.to_csv(folder / "arrests.csv", index=False)
         monthly.to_csv(folder / "monthly.csv", index=False)
         band_table(monthly).to_csv(folder / "monthly_bands.csv", index=False)
+        yearly.to_csv(folder / "yearly.csv", index=False)
+        band_table(yearly, "year").to_csv(folder / "yearly_bands.csv", index=False)
+        if posterior is not None:
+            sensitivity = sensitivity_table(posterior.draws, yearly)
+            sensitivity.to_csv(folder / "sensitivity.csv", index=False)
         figures.draw_all(results, scenario, folder / "figures")
         manifest = build_manifest(scenario, name, options.seed, seeds, started, calibration)
         if posterior is not None:
@@ -98,7 +128,7 @@ def run_scenario(
     if not options.quiet:
         print(_headline(summary, scenario))
     print(f"results written to {folder}")
-    return folder
+    return WrittenRun(folder, scenario, results)
 
 
 def _headline(summary, scenario) -> str:
@@ -128,8 +158,26 @@ def posterior_note(best_fit: dict, posterior: PosteriorRun) -> dict:
             "rows": posterior.size,
             "posterior_rows": posterior.rows,
             "best_fit": best_fit,
+            **_forecast_entry(posterior),
         },
         "posterior_draws": posterior.draws,
+    }
+
+
+def _forecast_entry(posterior: PosteriorRun) -> dict:
+    """The forecast's priors a run past the calibrated window drew from (none: nothing)."""
+    if posterior.forecast is None:
+        return {}
+    priors = posterior.forecast
+    return {
+        "forecast_priors": {
+            **file_entry(priors.file, priors.sha256),
+            "parameters": priors.names,
+            "note": (
+                "parameters no 2023 figure constrains, drawn for each replicate from its seed "
+                "(posterior_draws[].forecast_drawn), under the scenario file"
+            ),
+        }
     }
 
 

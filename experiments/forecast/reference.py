@@ -1,0 +1,147 @@
+"""The reference forecast, in one command: run it, keep what the README shows, write the README.
+
+`python -m experiments.forecast` (`make forecast`) runs `ifrp run drive_2023_2025 --posterior
+--replicates 40 --seed 1` into results/runs/forecast, copies the tables and the figure the README
+shows into results/forecast/ (with the run's provenance and the checks against what was
+reported after the calibrated window), and rewrites the README's forecast section from those
+files (`experiments.forecast.readme`). After a recalibration (`ifrp adopt`), re-running it is
+all that is needed; `--check` only says whether the README matches the files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.cli import EXIT_BAD_INPUT, describe_os_error
+from experiments.core.manifest import ROOT
+from experiments.core.outputs import write_atomic, write_json
+from experiments.forecast import readme
+from experiments.forecast.checks import check_table, load_checks
+from experiments.run.one import RunOptions, run_and_write
+from model.schema import ScenarioError
+
+SCENARIO = "drive_2023_2025"
+FOLDER = ROOT / "results" / "forecast"
+RUN_FOLDER = ROOT / "results" / "runs" / "forecast"
+# What the README shows, copied from the run folder: (source in the run, name in FOLDER).
+KEPT = (
+    ("yearly_bands.csv", "yearly_bands.csv"),
+    ("sensitivity.csv", "sensitivity.csv"),
+    ("figures/cumulative_by_status.png", "cumulative_by_status.png"),
+)
+
+
+PROG = "python -m experiments.forecast"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the reference forecast (or `--check` the README); bad input is one line, exit 2."""
+    args = parser().parse_args(argv)
+    try:
+        if args.check:
+            return check(args)
+        return render(args) if args.render else make(args)
+    except ScenarioError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        print(f"{PROG}: error: {describe_os_error(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--replicates", type=_positive, default=40)
+    parser.add_argument("--seed", type=_seed, default=1)
+    parser.add_argument("--workers", type=_positive, default=None)
+    parser.add_argument("--scenario", default=SCENARIO, help="a library name or a .toml path")
+    parser.add_argument("--out", type=Path, default=FOLDER, help="where the kept files go")
+    parser.add_argument("--run-out", type=Path, default=RUN_FOLDER, help="the whole run folder")
+    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--check", action="store_true", help="only compare README and files")
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite the README from the files (no run)"
+    )
+    return parser
+
+
+def check(args: argparse.Namespace) -> int:
+    """0 if the README's forecast section is what the files say, else 1."""
+    text = args.readme.read_text(encoding="utf-8")
+    stale = readme.render(text, args.out) != text
+    print(f"{args.readme} is {'out of date: run make forecast' if stale else 'current'}")
+    return 1 if stale else 0
+
+
+def render(args: argparse.Namespace) -> int:
+    """Rewrite the README's forecast section from the files, without running anything."""
+    write_atomic(args.readme, readme.render(args.readme.read_text(encoding="utf-8"), args.out))
+    print(f"{args.readme} updated from {args.out}")
+    return 0
+
+
+def make(args: argparse.Namespace) -> int:
+    """Run the forecast, keep what the README shows and rewrite the README from it."""
+    options = RunOptions(
+        args.replicates, args.seed, posterior=True, workers=args.workers, force=True, quiet=True
+    )
+    run = run_and_write(args.scenario, args.run_out, options)
+    keep(run.folder, args.out, check_table(run.results, load_checks()))
+    text = readme.render(args.readme.read_text(encoding="utf-8"), args.out)
+    write_atomic(args.readme, text)
+    print(f"forecast written to {args.out}; {args.readme} updated")
+    return 0
+
+
+def keep(run_folder: Path, out: Path, checks: pd.DataFrame) -> None:
+    """Copy what the README shows into `out`, with the checks and the run's provenance."""
+    out.mkdir(parents=True, exist_ok=True)
+    for source, name in KEPT:
+        shutil.copyfile(run_folder / source, out / name)
+    checks.to_csv(out / "checks.csv", index=False)
+    manifest = json.loads((run_folder / "manifest.json").read_text(encoding="utf-8"))
+    write_json(out / "provenance.json", provenance(manifest))
+
+
+def provenance(manifest: dict) -> dict:
+    """What the README says about how the forecast was made, from the run's manifest."""
+    calibration = manifest["calibration"]
+    return {
+        "command": "python -m experiments.forecast " + " ".join(sys.argv[1:]),
+        "run": (
+            f"ifrp run {manifest['scenario']} --posterior --replicates "
+            f"{len(manifest['seeds'])} --seed {manifest['entropy']}"
+        ),
+        "git": manifest["git"],
+        "posterior": {key: calibration[key] for key in ("file", "sha256", "rows")},
+        "best_fit": calibration["best_fit"],
+        "forecast_priors": {
+            key: calibration["forecast_priors"][key] for key in ("file", "sha256", "parameters")
+        },
+        "started": manifest["started"],
+        "finished": manifest["finished"],
+    }
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: an integer >= 1)")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: an integer >= 0)")
+    return value
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
