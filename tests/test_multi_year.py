@@ -3,7 +3,7 @@ validity and winter; and that none of them touches a run that ends within the ca
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pytest
@@ -51,15 +51,16 @@ def schedules(scenario) -> dict[str, np.ndarray]:
     }
 
 
+FORECAST_START = default_scenario().timeline.forecast_start
 LIBRARY_2023 = [
-    name for name in library.available() if library.resolve(name).timeline.end < date(2024, 1, 3)
+    name for name in library.available() if library.resolve(name).timeline.end < FORECAST_START
 ]
 
 
 @pytest.mark.parametrize("name", LIBRARY_2023)
 def test_no_new_mechanism_reaches_a_2023_scenario(name):
     """At full strength, the forecast's mechanisms leave every schedule of a 2023 run as it is:
-    they act from the forecast start (3 Jan 2024), after the run ends, except a card's validity,
+    they act from the forecast start (16 Jan 2024), after the run ends, except a card's validity,
     whose holders no 2023 scenario models before they are targeted."""
     scenario = library.resolve(name)
     extreme = scenario.with_overrides(EXTREME)
@@ -79,7 +80,7 @@ def test_the_library_has_2023_scenarios_and_the_check_can_fail():
 def test_persistent_fear_fades_from_the_forecast_start_to_its_floor():
     scenario = long_scenario(**{"behaviour.fear_floor": 0.25, "behaviour.fear_fade_days": 30.0})
     pressure = risk_schedule(scenario)[0][:, UNDOCUMENTED]
-    start = day(scenario, date(2024, 1, 3))
+    start = day(scenario, FORECAST_START)
     rho = scenario.behaviour.fear_persistence
     unfaded = risk_schedule(scenario.with_overrides({"behaviour.fear_floor": 1.0}))[0]
     np.testing.assert_array_equal(pressure[:start], unfaded[:start, UNDOCUMENTED])
@@ -137,7 +138,7 @@ def test_a_lapsed_card_without_warning_counts_only_after_its_end():
 def test_winter_lowers_departures_relative_to_the_forecast_start():
     scenario = long_scenario(**{"behaviour.winter_dip": 0.4})
     factors = season_factors(scenario)
-    start = day(scenario, date(2024, 1, 3))
+    start = day(scenario, FORECAST_START)
     assert (factors[:start] == 1.0).all()
     assert factors[start] == pytest.approx(1.0)
     summer, winter = day(scenario, date(2024, 7, 16)), day(scenario, date(2025, 1, 15))
@@ -194,4 +195,5 @@ def test_the_drive_scenario_holds_the_reported_events_and_stocks():
         date(2024, 6, 30),
         date(2025, 6, 30),
     ]
-    assert drive.timeline.forecast_start == drive.timeline.start + timedelta(days=136)
+    # The day after the last observation the calibration fits (IOM's count of 15 Jan 2024).
+    assert drive.timeline.forecast_start == date(2024, 1, 16)

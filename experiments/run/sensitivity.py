@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.core.calibrated import OBSERVATION
+
 CALIBRATED = "calibrated posterior"
 FORECAST = "forecast prior"
 OUTPUT = "departed"
@@ -28,8 +30,10 @@ def drawn_values(draws: list[dict]) -> tuple[pd.DataFrame, dict[str, str]]:
     kinds: dict[str, str] = {}
     rows = {}
     for draw in draws:
-        values = dict(draw["drawn"])
-        kinds.update(dict.fromkeys(draw["drawn"], CALIBRATED))
+        # The observation model's levels (observation.NAME) change no run: nothing to rank.
+        drawn = {k: v for k, v in draw["drawn"].items() if not k.startswith(OBSERVATION)}
+        values = dict(drawn)
+        kinds.update(dict.fromkeys(drawn, CALIBRATED))
         values.update(draw.get("forecast_drawn", {}))
         kinds.update(dict.fromkeys(draw.get("forecast_drawn", {}), FORECAST))
         rows[draw["replicate"]] = values
