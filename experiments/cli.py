@@ -252,10 +252,10 @@ def add_crossvalidate(commands: argparse._SubParsersAction) -> None:
     )
     _calibration_folder_option(parser)
     parser.add_argument(
-        "--particles", type=integer_in(10), default=60, help="ABC-SMC particles per fold"
+        "--particles", type=integer_in(10), default=100, help="ABC-SMC particles per fold"
     )
     parser.add_argument(
-        "--generations", type=integer_in(2), default=4, help="ABC-SMC generations per fold"
+        "--generations", type=integer_in(2), default=7, help="ABC-SMC generations per fold"
     )
     parser.add_argument(
         "--draws", type=integer_in(2, 10_000), default=40, help="posterior draws that predict"

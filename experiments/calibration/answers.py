@@ -1,10 +1,13 @@
 """`ifrp answers`: how sure the calibrated model is of each library scenario's answer.
 
-Every library scenario runs against the baseline with `--draws` paired replicates: replicate i
-of each draws the same row of the adopted posterior sample and starts from the same seed, so
-that a difference is the scenario's effect at one set of calibrated parameters. For departures
-(undocumented, all routes, from `count_start`) and deportations by the ministry's report date,
-the table gives the baseline's median, the median paired difference, its 5-95% range over the
+Every library scenario runs against its reference with `--draws` paired replicates: replicate i
+of each draws the same row of the adopted posterior sample (and of the forecast's priors) and
+starts from the same seed, so that a difference is the scenario's effect at one set of
+parameters. A 2023 scenario's reference is the baseline, and its outputs are the
+undocumented's departures (all routes, from `count_start`) and deportations by the ministry's
+report of 2 January 2024; a scenario of the later phases (run to the end of `drive_2023_2025`)
+is compared with that drive, on every status's departures and deportations by its end. The
+table gives the reference's median, the median paired difference, its 5-95% range over the
 draws and the share of draws whose difference has the median's sign. It is written into the
 adopted calibration's folder (`answers.csv`) and its report.
 """
@@ -12,6 +15,7 @@ adopted calibration's folder (`answers.csv`) and its report.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -33,40 +37,62 @@ from experiments.core.replicates import (
 )
 from experiments.run.posterior import posterior_run
 from model.scenario import Scenario, ScenarioError
-from model.schema import UNDOCUMENTED
+from model.schema import STATUSES, UNDOCUMENTED
 
-REFERENCE = "baseline"
-REPORT_DATE = date(2024, 1, 2)  # the interior ministry's report (facts.md §1)
 OUTPUTS = ("departures", "deportations")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a scenario is compared with, and on what: the statuses and the last day counted."""
+
+    name: str
+    until: date | None  # None: the reference run's last day
+    statuses: str  # "undocumented" or "every"
+
+
+BASELINE = Reference("baseline", date(2024, 1, 2), "undocumented")  # the ministry's report
+DRIVE = Reference("drive_2023_2025", None, "every")
 
 
 def command_answers(args: argparse.Namespace) -> int:
     folder: Path = args.calibration
     check_writable(folder, "--calibration")
     _check_adopted(folder)
-    names = [name for name in library.available() if name != REFERENCE]
+    pairs = references()
     seeds = replicate_seeds(args.seed, args.draws)
-    runs = {name: posterior_run(name, seeds) for name in [REFERENCE, *names]}
+    names = list(dict.fromkeys([*(r.name for r in pairs.values()), *pairs]))
+    runs = {name: posterior_run(name, seeds) for name in names}
     scenarios = [scenario for run in runs.values() for scenario in run.scenarios]
     with open_executor(args.workers, args.scheduler) as execution:
         each = sum(seconds_per_run(s) for s in scenarios) / len(scenarios)
         announce(len(scenarios), each, max(1, execution.slots // 2))
-        outcomes = {
-            name: outcome(
-                run_jobs(replicate_jobs(run.scenarios, seeds), execution, name, not args.quiet),
-                run.scenarios[0],
-            )
+        results = {
+            name: run_jobs(replicate_jobs(run.scenarios, seeds), execution, name, not args.quiet)
             for name, run in runs.items()
         }
-    table, same = answers_table(outcomes, names, {name: question(name) for name in names})
+    scenario_of = {name: run.scenarios[0] for name, run in runs.items()}
+    table, same = answers_table(results, scenario_of, pairs)
     write_atomic(folder / "answers.csv", table.to_csv(index=False))
     write_report(folder)
     if not args.quiet:
-        print(table.to_string(index=False))
+        print(table.drop(columns="question").to_string(index=False))
     for name in same:
-        print(f"note: {name} gives the baseline's outputs in every pair (left out of the table)")
+        print(f"note: {name} gives its reference's outputs in every pair (left out of the table)")
     print(f"answers written to {folder / 'answers.csv'} and {folder / 'report.md'}")
     return 0
+
+
+def references() -> dict[str, Reference]:
+    """Each library scenario but the references, with the reference it is compared with."""
+    drive_end = library.resolve(DRIVE.name).timeline.end
+    chosen = {}
+    for name in library.available():
+        if name in (BASELINE.name, DRIVE.name):
+            continue
+        later = library.resolve(name).timeline.end == drive_end
+        chosen[name] = DRIVE if later else BASELINE
+    return chosen
 
 
 def _check_adopted(folder: Path) -> None:
@@ -82,49 +108,65 @@ def _check_adopted(folder: Path) -> None:
         )
 
 
-def outcome(results: list[ReplicateResult], scenario: Scenario) -> dict[str, np.ndarray]:
-    """Departures and deportations of the undocumented from count_start to the report date,
-    per replicate (NaN where the run ends before it)."""
+def outcome(
+    results: list[ReplicateResult], scenario: Scenario, reference: Reference, until: date
+) -> dict[str, np.ndarray]:
+    """Departures and deportations from count_start to `until`, of the statuses the reference
+    counts, per replicate (NaN where the run ends before `until`)."""
     timeline = scenario.timeline
-    first, last = timeline.index(timeline.count_start), timeline.index(REPORT_DATE)
+    first, last = timeline.index(timeline.count_start), timeline.index(until)
     if last >= timeline.days:
         nothing = np.full(len(results), np.nan)
         return {"departures": nothing, "deportations": nothing}
     window = slice(first, last + 1)
+    statuses = [UNDOCUMENTED] if reference.statuses == "undocumented" else range(len(STATUSES))
+    statuses = list(statuses)
     return {
-        "departures": np.array([r.ledger.crossed[window, :, UNDOCUMENTED].sum() for r in results]),
-        "deportations": np.array(
-            [r.ledger.deported[window, :, UNDOCUMENTED].sum() for r in results]
-        ),
+        "departures": np.array([r.ledger.crossed[window][..., statuses].sum() for r in results]),
+        "deportations": np.array([r.ledger.deported[window][..., statuses].sum() for r in results]),
     }
 
 
 def answers_table(
-    outcomes: dict, names: list[str], questions: dict[str, str] | None = None
+    results: dict[str, list[ReplicateResult]],
+    scenarios: dict[str, Scenario],
+    pairs: dict[str, Reference],
 ) -> tuple[pd.DataFrame, list[str]]:
-    """One row per scenario and output; the scenarios identical to the baseline apart."""
-    questions = questions or {}
-    reference = outcomes[REFERENCE]
+    """One row per scenario and output; the scenarios identical to their reference apart."""
     rows, same = [], []
-    for name in names:
-        differences = {out: outcomes[name][out] - reference[out] for out in OUTPUTS}
+    for name, reference in pairs.items():
+        until = reference.until or scenarios[reference.name].timeline.end
+        mine = outcome(results[name], scenarios[name], reference, until)
+        theirs = outcome(results[reference.name], scenarios[reference.name], reference, until)
+        differences = {out: mine[out] - theirs[out] for out in OUTPUTS}
         if all(np.all(d == 0) for d in differences.values()):
             same.append(name)
             continue
-        for out, difference in differences.items():
-            rows.append(_row(name, questions.get(name, ""), out, reference[out], difference))
+        for out in OUTPUTS:
+            label = f"{out} by {until.isoformat()} ({reference.statuses} status)"
+            rows.append(
+                _row(name, reference.name, question(name), label, theirs[out], differences[out])
+            )
     return pd.DataFrame(rows), same
 
 
-def _row(name: str, asked: str, output: str, reference: np.ndarray, difference: np.ndarray) -> dict:
+def _row(
+    name: str,
+    reference: str,
+    asked: str,
+    output: str,
+    reference_values: np.ndarray,
+    difference: np.ndarray,
+) -> dict:
     finite = difference[np.isfinite(difference)]
     median = float(np.median(finite)) if len(finite) else np.nan
     sign = np.sign(median)
     return {
         "scenario": name,
+        "reference": reference,
         "question": asked,
         "output": output,
-        "baseline_median": float(np.median(reference)),
+        "reference_median": float(np.median(reference_values)),
         "difference_median": median,
         "difference_p5": float(np.percentile(finite, 5)) if len(finite) else np.nan,
         "difference_p95": float(np.percentile(finite, 95)) if len(finite) else np.nan,

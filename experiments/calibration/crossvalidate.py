@@ -5,7 +5,9 @@ anchor), the same search is run with that series left out of the distance: an AB
 calibration's searched box (a smaller budget than the calibration's: `--particles`,
 `--generations`), then `--draws` draws of that posterior predict the left-out rows. The
 averaged relative difference (ARD) of the median prediction, beside the in-sample ARD, says how
-well the model predicts what it was not fitted to. Written into the calibration folder
+well the model predicts what it was not fitted to. A control fold runs the same smaller search
+with nothing left out, so that the cost of leaving a series out is told apart from that of the
+smaller budget. Written into the calibration folder
 (`crossvalidation.csv`) and its report; resumable like the calibration (`state/crossvalidation`).
 """
 
@@ -36,6 +38,7 @@ from experiments.observed.observations import load_levels, load_observations
 from model.scenario import ScenarioError, default_scenario, load_scenario
 
 ANCHOR = "ministry"  # the route totals: the level every fold keeps
+CONTROL = "(none)"  # the fold that leaves nothing out
 STAGE_CROSSVALIDATION = 6
 EXIT_INTERRUPTED = 130
 
@@ -53,15 +56,18 @@ def command_crossvalidate(args: argparse.Namespace) -> int:
             writing_to(folder, "finished folds are kept: run the same command to resume"),
             open_executor(args.workers, args.scheduler) as execution,
         ):
-            runs = len(series) * (budget.generations * budget.particles * 2 + args.draws)
+            folds = len(series) + 1  # and the control, with nothing left out
+            runs = folds * (budget.generations * budget.particles * 2 + args.draws)
             announce(runs, seconds_per_run(problem.base), max(1, execution.slots // 2))
+            control = _control(problem, series, budget, folder, execution, args)
             for number, name in enumerate(series):
                 rows.append(_fold(problem, name, number, budget, folder, execution, args))
     except KeyboardInterrupt:
         message = "ifrp: interrupted: finished folds are saved; run it again to resume"
         print(message, file=sys.stderr)
         return EXIT_INTERRUPTED
-    table = series_scores(fit).merge(pd.DataFrame(rows), on="series", how="right")
+    table = series_scores(fit).merge(control, on="series", how="right")
+    table = table.merge(pd.DataFrame(rows), on="series")
     write_atomic(folder / "crossvalidation.csv", table.to_csv(index=False))
     write_report(folder)
     if not args.quiet:
@@ -126,6 +132,35 @@ def held_out_series(problem: Problem) -> list[str]:
 def _fold(problem, name, number, budget, folder, execution, args) -> dict:
     """Calibrate without series `name`, then predict its rows from that posterior."""
     left_out = [o.series == name and o.use == "fit" for o in problem.observations]
+    predicted, tolerance = _fold_predictions(
+        problem, left_out, name, number, budget, folder, execution, args
+    )
+    scores = _scores(predicted, problem.observations, left_out)
+    return {
+        "series": name,
+        **{f"left_out_{k}": v for k, v in scores.items()},
+        "fold_tolerance": tolerance,
+    }
+
+
+def _control(problem, series, budget, folder, execution, args) -> pd.DataFrame:
+    """The same smaller search with nothing left out: each series' ARD at the folds' budget,
+    so that what leaving a series out costs is told apart from what the smaller budget does."""
+    nothing = [False] * len(problem.observations)
+    predicted, tolerance = _fold_predictions(
+        problem, nothing, CONTROL, len(series), budget, folder, execution, args
+    )
+    rows = []
+    for name in series:
+        chosen = [o.series == name and o.use == "fit" for o in problem.observations]
+        scores = _scores(predicted, problem.observations, chosen)
+        rows.append({"series": name, "fold_budget_ard": scores["ard"]})
+    return pd.DataFrame(rows).assign(control_tolerance=tolerance)
+
+
+def _fold_predictions(problem, left_out, name, number, budget, folder, execution, args):
+    """The observations predicted by `args.draws` draws of the posterior of an ABC-SMC in the
+    calibration's searched box with the `left_out` rows out of the distance."""
     observations = tuple(
         replace(o, use="check") if out else o
         for o, out in zip(problem.observations, left_out, strict=True)
@@ -141,16 +176,19 @@ def _fold(problem, name, number, budget, folder, execution, args) -> dict:
     draws = posterior[: args.draws]
     seeds = [fold.seed(alg.STAGE_PREDICTIVE, 3, i) for i in range(len(draws))]
     predicted = simulate_many(fold, draws, seeds, execution, f"predict {name}", not args.quiet)
-    chosen = np.flatnonzero(left_out)
-    rows = [observations[j] for j in chosen]
-    median = np.median(predicted[:, chosen], axis=0)
-    per_draw = relative_differences(predicted[:, chosen], rows).mean(axis=1)
+    return predicted, float(generations[-1].epsilon)
+
+
+def _scores(predicted: np.ndarray, observations, chosen) -> dict:
+    """ARD of the chosen rows' median prediction, and the 5-95% of each draw's ARD."""
+    columns = np.flatnonzero(chosen)
+    rows = [observations[j] for j in columns]
+    median = np.median(predicted[:, columns], axis=0)
+    per_draw = relative_differences(predicted[:, columns], rows).mean(axis=1)
     return {
-        "series": name,
-        "left_out_ard": float(relative_differences(median, rows).mean()),
-        "left_out_p5": float(np.percentile(per_draw, 5)),
-        "left_out_p95": float(np.percentile(per_draw, 95)),
-        "fold_tolerance": float(generations[-1].epsilon),
+        "ard": float(relative_differences(median, rows).mean()),
+        "p5": float(np.percentile(per_draw, 5)),
+        "p95": float(np.percentile(per_draw, 95)),
     }
 
 

@@ -257,15 +257,17 @@ def _scores_section(fit: pd.DataFrame, crossvalidation: pd.DataFrame | None) -> 
         "as 0) of the best fit's median (20 replicates), in sample",
     ]
     if crossvalidation is not None:
-        merged = scores.merge(
-            crossvalidation[["series", "left_out_ard", "left_out_p5", "left_out_p95"]],
-            on="series",
-            how="left",
-        )
+        columns = ["series", "fold_budget_ard", "left_out_ard", "left_out_p5", "left_out_p95"]
+        merged = scores.merge(crossvalidation[columns], on="series", how="left")
         text += [
-            "and predicted with the series left out of the calibration (`ifrp crossvalidate`:",
-            "the same search, each series in turn out of the distance, then predicted by 40",
-            "draws of that posterior; median prediction's ARD, and its 5-95% over the draws):",
+            "and with the series left out of the calibration (`ifrp crossvalidate`: an ABC-SMC",
+            "in the same searched box with a smaller budget, each series in turn out of the",
+            "distance, then predicted by 40 draws of that posterior: the median prediction's",
+            "ARD, and its 5-95% over the draws). `fold_budget_ard` is the same smaller search",
+            "with nothing left out: the gap from it to `left_out_ard` is what leaving the",
+            "series out costs, the gap from `in_sample_ard` what the smaller budget costs. The",
+            "searched box is centred on a research fit made with every series, so the left-out",
+            "predictions lean optimistic:",
         ]
         return [*text, "", _markdown(merged)]
     return [*text[:-1], text[-1] + ":", "", _markdown(scores)]
@@ -354,10 +356,13 @@ def _answers_section(answers: pd.DataFrame | None) -> list[str]:
     return [
         "## The scenario answers",
         "",
-        "Every library scenario against the baseline, each pair of replicates run with the",
-        "same posterior draw and seed (`ifrp answers`): the paired difference in departures",
-        "(all routes, from `count_start`) and deportations by 2 January 2024, its median,",
-        "5-95% range over the draws, and the share of draws with the median's sign.",
+        "Every library scenario against its reference, each pair of replicates run with the",
+        "same posterior draw and seed (`ifrp answers`): a 2023 scenario against the baseline,",
+        "on the undocumented's departures (all routes, from `count_start`) and deportations by",
+        "2 January 2024; a scenario of the later phases against `drive_2023_2025`, on every",
+        "status's by 31 December 2025. The paired difference's median, its 5-95% range over",
+        "the draws, and the share of draws with the median's sign. Scenarios that give their",
+        "reference's outputs in every pair are left out (the command says which).",
         "",
         _markdown(answers),
         "",
