@@ -127,6 +127,20 @@ def test_interrupted_sweep_and_calibration_leave_no_workers_or_semaphores(tmp_pa
     assert os.path.isdir(calibration_out)
 
 
+def mapped_semaphores(pids: set[int]) -> set[str]:
+    """The named POSIX semaphores (/dev/shm/sem.*) that the processes `pids` have mapped."""
+    names = set()
+    for pid in pids:
+        try:
+            maps = (Path("/proc") / str(pid) / "maps").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        for line in maps.splitlines():
+            if "/dev/shm/sem." in line and not line.endswith("(deleted)"):
+                names.add(line.rsplit("/", 1)[1])
+    return names
+
+
 def test_a_sweep_killed_outright_leaves_no_semaphore_and_no_warning(tmp_path):
     """SIGKILL: nothing of the sweep's own can run, so the resource tracker removes the
     pool's semaphores, and must not report that clean-up as a leak on the user's terminal."""
@@ -135,12 +149,13 @@ def test_a_sweep_killed_outright_leaves_no_semaphore_and_no_warning(tmp_path):
         pytest.skip("no /dev/shm")
     (tmp_path / "sweep.toml").write_text(SWEEP, encoding="utf-8")
     out, err = tmp_path / "sweep", tmp_path / "sweep.err"
-    before = set(os.listdir(shm))
     options = ["--workers", "2", "--chunk-runs", "2", "--quiet", "--out", str(out)]
     sweep = start(["sweep", str(tmp_path / "sweep.toml"), *options], err)
     wait_for(lambda: any((out / "chunks").glob("runs-*.json")), sweep, err)
     family = descendants(sweep.pid)
-    made = {name for name in set(os.listdir(shm)) - before if name.startswith("sem.")}
+    # The sweep's own semaphores, as its processes map them: other tests running beside this
+    # one (pytest-xdist) make theirs in /dev/shm too.
+    made = mapped_semaphores({sweep.pid, *family})
     assert made, "the pool made no semaphore: the test would prove nothing"
     sweep.kill()
     sweep.wait(timeout=30)
