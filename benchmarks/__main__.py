@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from benchmarks import drive, explorer, figure, plain, replicate, scaling, sweep
+from benchmarks.machine import machine
 from experiments.core.outputs import write_json
 
 STEPS = ("replicate", "drive", "scaling", "plain_mesa", "sweep", "explorer")
@@ -46,8 +47,12 @@ def main(argv: list[str] | None = None) -> None:
         "sweep": lambda: (
             sweep.measure(replicates=4, chunk=2, rounds=1, quick=True) if quick else sweep.measure()
         ),
+        # A browser and a server per change: the heaviest step of a smoke run, and what the
+        # browser tests already drive (tests/test_explorer_browser.py).
         "explorer": lambda: (
-            explorer.measure(changes=1, scenario="baseline") if quick else explorer.measure()
+            {"skipped": "--quick (the browser tests drive the explorer)", "machine": machine()}
+            if quick
+            else explorer.measure()
         ),
     }
     reports = {}
