@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmarks import drive, explorer, figure, plain, replicate, scaling, sweep
+from benchmarks import explorer, figure, plain, replicate, scaling, sweep
 from benchmarks.machine import machine
 from experiments.core.outputs import write_json
 
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     quick = args.quick
     steps = {
         "replicate": lambda: replicate.measure(runs=2 if quick else 7),
-        "drive": lambda: drive.measure(runs=2 if quick else 7),
+        "drive": lambda: replicate.measure(runs=2 if quick else 7, name=replicate.DRIVE),
         "scaling": lambda: scaling.measure(
             sizes=(10_000, 100_000) if quick else scaling.SIZES, runs=2 if quick else 7
         ),
