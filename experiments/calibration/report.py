@@ -115,17 +115,7 @@ def fit_table(problem: Problem, predictive: dict[str, np.ndarray]) -> pd.DataFra
     differences = relative_differences(median, observations)[0]
     rows = []
     for j, o in enumerate(observations):
-        row = {
-            "line": o.line,
-            "series": o.series,
-            "date": o.date.isoformat(),
-            "measure": o.measure,
-            "place": o.place,
-            "use": o.use,
-            "bound": o.bound,
-            "observed": o.value,
-            "observation_sd": o.observation_sd,
-        }
+        row = {**o.describe(), "observation_sd": o.observation_sd}
         for kind, outputs in predictive.items():
             prefix = kind.replace(" ", "_")
             column = outputs[:, j]

@@ -24,6 +24,7 @@ import pandas as pd
 
 from experiments.core.calibrated import observation_levels
 from experiments.core.run_folder import RunFolder
+from experiments.core.tables import status_column
 from experiments.observed.observation_model import (
     Layout,
     Records,
@@ -59,7 +60,7 @@ def run_records(run: RunFolder) -> tuple[Layout, list[Records]]:
     checkpoints = list(dict.fromkeys(daily["checkpoint"]))
     routes = daily.drop_duplicates("checkpoint").set_index("checkpoint")["route"]
     provinces = list(dict.fromkeys(arrests["province"])) if arrests is not None else []
-    documented = [s for s in STATUSES[1:] if f"{s}_crossed" in daily.columns]
+    documented = [s for s in STATUSES[1:] if status_column(s, "crossed") in daily.columns]
     layout = Layout(
         date.fromisoformat(dates[0]),
         tuple(checkpoints),
@@ -88,7 +89,7 @@ def _by_status(table: pd.DataFrame, dates, place: str, places: list[str], what: 
     (`<status>_<what>`), zero for statuses the table does not have."""
     result = np.zeros((len(dates), len(places), len(STATUSES)))
     for index, status in enumerate(STATUSES):
-        column = what if index == 0 else f"{status}_{what}"
+        column = status_column(status, what)
         if column in table.columns:
             grid = table.pivot(index="date", columns=place, values=column)
             result[:, :, index] = grid.reindex(index=dates, columns=places).to_numpy()
@@ -131,14 +132,7 @@ def score(observations: list[Observation], simulated: np.ndarray, run: RunFolder
         low, high = np.nanpercentile(column, [5, 95]) if scored else (np.nan, np.nan)
         rows.append(
             {
-                "line": o.line,
-                "series": o.series,
-                "date": o.date.isoformat(),
-                "measure": o.measure,
-                "place": o.place,
-                "use": o.use,
-                "bound": o.bound,
-                "observed": o.value,
+                **o.describe(),
                 "simulated": median[j],
                 "simulated_p5": low,
                 "simulated_p95": high,

@@ -54,29 +54,27 @@ def documented_statuses(scenario: Scenario) -> list[str]:
     return [s for s in STATUSES if s != "undocumented" and scenario.population.persons(s)]
 
 
+def status_column(status: str, what: str) -> str:
+    """The column of `what` (crossed, deported, arrested) for a legal status in daily.csv and
+    arrests.csv: `what` for the undocumented (the contract's), `<status>_<what>` for card
+    holders."""
+    return what if status == "undocumented" else f"{status}_{what}"
+
+
 def daily_table(results: list[ReplicateResult], scenario: Scenario) -> pd.DataFrame:
     """Long format: one row per replicate x date x checkpoint; `crossed` and `deported` count
     the undocumented, `<status>_crossed` and `<status>_deported` each card holders' status
     the scenario models."""
     checkpoints = [spec.id for spec in scenario.checkpoints]
     routes = scenario.checkpoint_routes
-    documented = documented_statuses(scenario)
+    statuses = ["undocumented", *documented_statuses(scenario)]
     frames = []
     for r in results:
-        days, n = len(r.dates), len(checkpoints)
-        columns = {
-            "replicate": r.replicate,
-            "date": np.repeat([d.isoformat() for d in r.dates], n),
-            "checkpoint": np.tile(checkpoints, days),
-            "route": np.tile(routes, days),
-            "crossed": r.ledger.crossed[:, :, UNDOCUMENTED].ravel(),
-            "deported": r.ledger.deported[:, :, UNDOCUMENTED].ravel(),
-            "queue": r.ledger.queue.ravel(),
-        }
-        for status in documented:
-            index = STATUSES.index(status)
-            columns[f"{status}_crossed"] = r.ledger.crossed[:, :, index].ravel()
-            columns[f"{status}_deported"] = r.ledger.deported[:, :, index].ravel()
+        columns = _grid(r, "checkpoint", checkpoints)
+        columns["route"] = np.tile(routes, len(r.dates))
+        columns.update(_by_status(r.ledger.crossed, "crossed", statuses))
+        columns.update(_by_status(r.ledger.deported, "deported", statuses))
+        columns["queue"] = r.ledger.queue.ravel()
         frames.append(pd.DataFrame(columns))
     return pd.concat(frames, ignore_index=True)
 
@@ -85,20 +83,30 @@ def arrests_table(results: list[ReplicateResult], scenario: Scenario) -> pd.Data
     """Long format: one row per replicate x date x province; `arrested` counts the
     undocumented arrested that day, `<status>_arrested` each card holders' status modelled."""
     provinces = [p.id for p in scenario.provinces]
-    documented = documented_statuses(scenario)
+    statuses = ["undocumented", *documented_statuses(scenario)]
     frames = []
     for r in results:
-        days, n = len(r.dates), len(provinces)
-        columns = {
-            "replicate": r.replicate,
-            "date": np.repeat([d.isoformat() for d in r.dates], n),
-            "province": np.tile(provinces, days),
-            "arrested": r.ledger.arrests[:, :, UNDOCUMENTED].ravel(),
-        }
-        for status in documented:
-            columns[f"{status}_arrested"] = r.ledger.arrests[:, :, STATUSES.index(status)].ravel()
+        columns = _grid(r, "province", provinces)
+        columns.update(_by_status(r.ledger.arrests, "arrested", statuses))
         frames.append(pd.DataFrame(columns))
     return pd.concat(frames, ignore_index=True)
+
+
+def _grid(r: ReplicateResult, place: str, places: list[str]) -> dict:
+    """The key columns of a day x place table: replicate, date, place."""
+    return {
+        "replicate": r.replicate,
+        "date": np.repeat([d.isoformat() for d in r.dates], len(places)),
+        place: np.tile(places, len(r.dates)),
+    }
+
+
+def _by_status(counts: np.ndarray, what: str, statuses: list[str]) -> dict:
+    """A ledger array (days x places x statuses) as one column per status, days x places."""
+    return {
+        status_column(status, what): counts[:, :, STATUSES.index(status)].ravel()
+        for status in statuses
+    }
 
 
 MONTHLY_OUTPUTS = (

@@ -93,6 +93,19 @@ class Observation:
     def days(self) -> int:
         return (self.model_to - self.model_from).days + 1
 
+    def describe(self) -> dict:
+        """The row as result tables show it: what was observed, and how it is used."""
+        return {
+            "line": self.line,
+            "series": self.series,
+            "date": self.date.isoformat(),
+            "measure": self.measure,
+            "place": self.place,
+            "use": self.use,
+            "bound": self.bound,
+            "observed": self.value,
+        }
+
 
 @dataclass(frozen=True)
 class Level:
