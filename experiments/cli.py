@@ -25,6 +25,7 @@ from experiments.observed.observations import DEFAULT_LEVELS, DEFAULT_OBSERVATIO
 from model.schema import ScenarioError
 
 COUNT = integer_in(1)
+CALIBRATION_FOLDER = Path("results") / "calibration"  # what ifrp calibrate writes by default
 SEED = integer_in(0)
 
 
@@ -183,7 +184,7 @@ def add_calibrate(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--base", type=Path, help="scenario .toml to calibrate (default: defaults)")
     parser.add_argument(
-        "--out", type=Path, default=Path("results") / "calibration", help="output folder"
+        "--out", type=Path, default=CALIBRATION_FOLDER, help=f"default: {CALIBRATION_FOLDER}"
     )
     parser.add_argument(
         "--seed", type=SEED, default=DEFAULT_SEED, help=f"root seed (default: {DEFAULT_SEED})"
@@ -223,10 +224,11 @@ def add_adopt(commands: argparse._SubParsersAction) -> None:
 def add_answers(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "answers",
-        help="every library scenario against the baseline under the posterior: how sure?",
-        description="Run every library scenario and the baseline with the same posterior draws "
-        "and seeds; write the paired differences in departures and deportations by 2 January "
-        "2024 (median, 5-95%%, share of draws with the median's sign) into the adopted "
+        help="every library scenario against its reference under the posterior: how sure?",
+        description="Run every library scenario and its reference (the baseline, or "
+        "drive_2023_2025 for the later phases) with the same posterior draws and seeds; write "
+        "the paired differences in departures and deportations by the reference's report date "
+        "(median, 5-95%%, share of draws with the median's sign) into the adopted "
         "calibration's folder (answers.csv and report.md).",
     )
     _calibration_folder_option(parser)
@@ -252,13 +254,22 @@ def add_crossvalidate(commands: argparse._SubParsersAction) -> None:
     )
     _calibration_folder_option(parser)
     parser.add_argument(
-        "--particles", type=integer_in(10), default=100, help="ABC-SMC particles per fold"
+        "--particles",
+        type=integer_in(10),
+        default=100,
+        help="ABC-SMC particles per fold (default: 100)",
     )
     parser.add_argument(
-        "--generations", type=integer_in(2), default=7, help="ABC-SMC generations per fold"
+        "--generations",
+        type=integer_in(2),
+        default=7,
+        help="ABC-SMC generations per fold (default: 7)",
     )
     parser.add_argument(
-        "--draws", type=integer_in(2, 10_000), default=40, help="posterior draws that predict"
+        "--draws",
+        type=integer_in(2, 10_000),
+        default=40,
+        help="posterior draws that predict (default: 40)",
     )
     _executor_options(parser)
     parser.add_argument("--force", action="store_true", help="discard another run's fold state")
@@ -270,8 +281,8 @@ def _calibration_folder_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--calibration",
         type=Path,
-        default=Path("results") / "calibration",
-        help="the calibration folder (default: results/calibration)",
+        default=CALIBRATION_FOLDER,
+        help=f"the calibration folder (default: {CALIBRATION_FOLDER})",
     )
 
 

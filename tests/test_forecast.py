@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from experiments.calibration.parameters import load_priors
+from experiments.core.calibrated import is_observation_lever
 from experiments.core.replicates import replicate_seeds
 from experiments.forecast import readme, reference
 from experiments.forecast.checks import load_checks
@@ -92,7 +93,7 @@ def test_the_sensitivity_table_covers_every_drawn_parameter(made):
         **manifest["posterior_draws"][0]["forecast_drawn"],
     }
     # The observation model's levels (observation.NAME) change no run: nothing to rank.
-    ranked = {name for name in drawn if not name.startswith("observation.")}
+    ranked = {name for name in drawn if not is_observation_lever(name)}
     assert set(table["parameter"]) == ranked and len(ranked) < len(drawn)
     assert set(table["year"]) == {2023, 2024, 2025}
     assert set(table["status"]) == {"undocumented", "acc", "por", "all"}

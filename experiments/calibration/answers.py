@@ -119,8 +119,8 @@ def outcome(
         nothing = np.full(len(results), np.nan)
         return {"departures": nothing, "deportations": nothing}
     window = slice(first, last + 1)
-    statuses = [UNDOCUMENTED] if reference.statuses == "undocumented" else range(len(STATUSES))
-    statuses = list(statuses)
+    every = reference.statuses == "every"
+    statuses = list(range(len(STATUSES))) if every else [UNDOCUMENTED]
     return {
         "departures": np.array([r.ledger.crossed[window][..., statuses].sum() for r in results]),
         "deportations": np.array([r.ledger.deported[window][..., statuses].sum() for r in results]),

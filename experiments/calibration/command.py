@@ -7,6 +7,7 @@ import math
 import shutil
 import sys
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from experiments.calibration.simulate import (
     simulate_many,
     whole_cube,
 )
-from experiments.core.calibrated import OBSERVATION, read_levers
+from experiments.core.calibrated import read_levers
 from experiments.core.estimate import announce
 from experiments.core.executors import open_executor
 from experiments.core.manifest import build_manifest, file_entry, now
@@ -31,7 +32,7 @@ from experiments.core.outputs import check_writable, write_json, writing_to
 from experiments.core.replicates import seconds_per_run
 from experiments.observed.observation_model import Layout, check_readable
 from experiments.observed.observations import load_levels, load_observations
-from model.scenario import ScenarioError, default_scenario, load_scenario
+from model.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 
 BEST_FIT_REPLICATES = 20
 EXIT_INTERRUPTED = 130
@@ -84,17 +85,25 @@ def command_calibrate(args: argparse.Namespace) -> int:
 
 def build_problem(args: argparse.Namespace) -> Problem:
     """The calibration the command line asks for, every input checked before any run."""
-    observations = load_observations(args.observations)
-    levels = tuple((name, level.value) for name, level in load_levels(args.levels).items())
-    priors = load_priors(args.priors)
     base = load_scenario(args.base) if args.base else default_scenario()
+    problem = assemble_problem(args.observations, args.levels, args.priors, base, args.seed)
+    return replace(problem, box=searched_box(problem, args))
+
+
+def assemble_problem(
+    observations_file: Path, levels_file: Path, priors_file: Path, base: Scenario, seed: int
+) -> Problem:
+    """A calibration of `base` from its input files, searching the whole prior (set `box` to
+    search less); an observation whose places or levels the model does not know is refused
+    before any run."""
+    observations = load_observations(observations_file)
+    levels = tuple((name, level.value) for name, level in load_levels(levels_file).items())
+    priors = tuple(load_priors(priors_file))
     scenario = calibration_scenario(base, observations)
-    calibrated = {
-        p.name.removeprefix(OBSERVATION) for p in priors if p.name.startswith(OBSERVATION)
-    }
-    check_readable(observations, Layout.of(scenario), {name for name, _ in levels} | calibrated)
-    probe = Problem(scenario, tuple(priors), tuple(observations), levels, args.seed, ((), ()))
-    return replace(probe, box=searched_box(probe, args))
+    problem = Problem(scenario, priors, tuple(observations), levels, seed, whole_cube(len(priors)))
+    centre = problem.natural(np.full(problem.dimension, 0.5))[0]
+    check_readable(observations, Layout.of(scenario), problem.observation_levels(centre))
+    return problem
 
 
 def searched_box(problem: Problem, args: argparse.Namespace):

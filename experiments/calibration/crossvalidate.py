@@ -23,10 +23,10 @@ import pandas as pd
 
 from experiments.calibration import algorithms as alg
 from experiments.calibration.budget import Budget
-from experiments.calibration.parameters import load_priors
+from experiments.calibration.command import assemble_problem
 from experiments.calibration.pipeline import Stages, StateFolder
 from experiments.calibration.report import series_scores, write_report
-from experiments.calibration.simulate import Problem, calibration_scenario, simulate_many
+from experiments.calibration.simulate import Problem, simulate_many
 from experiments.core.estimate import announce
 from experiments.core.executors import open_executor
 from experiments.core.inputs import read_json
@@ -34,7 +34,6 @@ from experiments.core.manifest import ROOT, file_entry
 from experiments.core.outputs import check_writable, write_atomic, writing_to
 from experiments.core.replicates import seconds_per_run
 from experiments.observed.observation_model import relative_differences
-from experiments.observed.observations import load_levels, load_observations
 from model.scenario import ScenarioError, default_scenario, load_scenario
 
 ANCHOR = "ministry"  # the route totals: the level every fold keeps
@@ -86,25 +85,22 @@ def problem_of(folder: Path) -> Problem:
         key: _unchanged(manifest.get(key), folder, key)
         for key in ("observations_file", "levels_file", "priors_file")
     }
-    observations = load_observations(files["observations_file"])
-    levels = load_levels(files["levels_file"])
-    priors = tuple(load_priors(files["priors_file"]))
     source = manifest.get("scenario_source", "defaults")
     base = default_scenario() if source == "defaults" else load_scenario(source)
-    box = manifest.get("searched_box_unit") or {}
-    if sorted(box) != sorted(p.name for p in priors):
-        problem = "not the priors' levers"
-        raise ScenarioError(str(folder / "manifest.json"), "searched_box_unit", problem, "")
-    low = tuple(float(box[p.name][0]) for p in priors)
-    high = tuple(float(box[p.name][1]) for p in priors)
-    return Problem(
-        calibration_scenario(base, observations),
-        priors,
-        tuple(observations),
-        tuple((name, level.value) for name, level in levels.items()),
+    problem = assemble_problem(
+        files["observations_file"],
+        files["levels_file"],
+        files["priors_file"],
+        base,
         int(manifest["entropy"]),
-        (low, high),
     )
+    box = manifest.get("searched_box_unit") or {}
+    if sorted(box) != sorted(problem.names):
+        problem_text = "not the priors' levers"
+        raise ScenarioError(str(folder / "manifest.json"), "searched_box_unit", problem_text, "")
+    low = tuple(float(box[name][0]) for name in problem.names)
+    high = tuple(float(box[name][1]) for name in problem.names)
+    return replace(problem, box=(low, high))
 
 
 def _unchanged(entry, folder: Path, key: str) -> Path:

@@ -86,7 +86,7 @@ def lever_overrides(base: Scenario, names: tuple[str, ...] | list[str], values) 
     """Scenario overrides (dotted keys) that set the levers `names` to `values` over `base`."""
     result: dict = {}
     for name, value in zip(names, values, strict=True):
-        if name.startswith(OBSERVATION):
+        if is_observation_lever(name):
             continue
         if name == KP_OTHER_SHARE:
             result.update(_kp_routes(base, float(value)))
@@ -97,12 +97,17 @@ def lever_overrides(base: Scenario, names: tuple[str, ...] | list[str], values) 
     return result
 
 
+def is_observation_lever(name: str) -> bool:
+    """A level of the observation model (`observation.NAME`): it changes no run."""
+    return name.startswith(OBSERVATION)
+
+
 def observation_levels(names: tuple[str, ...] | list[str], values) -> dict[str, float]:
     """The observation model's levels among the levers (`observation.NAME`), by NAME."""
     return {
         name.removeprefix(OBSERVATION): float(value)
         for name, value in zip(names, values, strict=True)
-        if name.startswith(OBSERVATION)
+        if is_observation_lever(name)
     }
 
 

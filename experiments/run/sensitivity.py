@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.core.calibrated import OBSERVATION
+from experiments.core.calibrated import is_observation_lever
 
 CALIBRATED = "calibrated posterior"
 FORECAST = "forecast prior"
@@ -31,7 +31,7 @@ def drawn_values(draws: list[dict]) -> tuple[pd.DataFrame, dict[str, str]]:
     rows = {}
     for draw in draws:
         # The observation model's levels (observation.NAME) change no run: nothing to rank.
-        drawn = {k: v for k, v in draw["drawn"].items() if not k.startswith(OBSERVATION)}
+        drawn = {k: v for k, v in draw["drawn"].items() if not is_observation_lever(k)}
         values = dict(drawn)
         kinds.update(dict.fromkeys(drawn, CALIBRATED))
         values.update(draw.get("forecast_drawn", {}))
