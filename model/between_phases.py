@@ -24,7 +24,7 @@ from model.schema import STATUSES
 
 def deadline_days(s: Scenario, phase: Phase) -> np.ndarray:
     """The day number of the phase's deadline in force on each day of the run: its own, or the
-    new deadline of the latest extension announced by then (as `model.model.current_deadline`)."""
+    new deadline of the latest extension announced by then."""
     days = np.full(s.timeline.days, s.timeline.index(phase.deadline), dtype=np.int64)
     for extension in sorted(s.deadline_extensions, key=lambda e: e.announced):
         if extension.phase == phase.id:

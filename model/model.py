@@ -397,16 +397,6 @@ def prelude_days(s: Scenario) -> dict[str, int]:
     return {first.id: s.timeline.index(s.behaviour.prelude_start)}
 
 
-def current_deadline(s: Scenario, phase_id: str, today: date) -> date:
-    """The phase's deadline as known on `today`, after any extensions announced by then."""
-    phase = next(phase for phase in s.phases if phase.id == phase_id)
-    deadline = phase.deadline
-    for extension in sorted(s.deadline_extensions, key=lambda e: e.announced):
-        if extension.phase == phase_id and extension.announced <= today:
-            deadline = extension.new_deadline
-    return deadline
-
-
 def enforcement_starts(s: Scenario) -> list[int | None]:
     """Day number on which arrests of each status begin (None: never)."""
     starts: list[int | None] = [None] * len(STATUSES)

@@ -82,6 +82,7 @@ def test_the_folder_is_read_as_the_calibration_reads_the_ledger(runs):
         levels = replicate_levels(run, replicate, fixed_levels())
         from_ledger = predict(Records.of(ledger), layout, observations, levels)
         read = np.isfinite(from_folder[replicate])
+        assert read.sum() == len(observations) - 2  # all but the stock and the unused row
         np.testing.assert_allclose(from_folder[replicate][read], from_ledger[read])
     assert run_records(run)[0] == layout
 
