@@ -34,18 +34,21 @@ def main(argv: list[str] | None = None) -> None:
         "one that a burst of activity from other programs spoiled)",
     )
     args = parser.parse_args(argv)
-    quick = args.quick
+    quick = args.quick  # one run of each measurement at small sizes: checks, does not measure
+    runs = 1 if quick else 7
     steps = {
-        "replicate": lambda: replicate.measure(runs=2 if quick else 7),
-        "drive": lambda: replicate.measure(runs=2 if quick else 7, name=replicate.DRIVE),
+        "replicate": lambda: replicate.measure(runs=runs),
+        "drive": lambda: replicate.measure(runs=runs, name=replicate.DRIVE),
         "scaling": lambda: scaling.measure(
-            sizes=(10_000, 100_000) if quick else scaling.SIZES, runs=2 if quick else 7
+            sizes=(5_000, 20_000) if quick else scaling.SIZES, runs=runs
         ),
-        "plain_mesa": lambda: plain.measure(
-            sizes=(5_000, 10_000) if quick else plain.SIZES, max_seconds=0 if quick else 180
+        "plain_mesa": lambda: (
+            plain.measure(sizes=(2_000, 5_000), max_seconds=0, engine_runs=1, floor_runs=11)
+            if quick
+            else plain.measure()
         ),
         "sweep": lambda: (
-            sweep.measure(replicates=4, chunk=2, rounds=1, quick=True) if quick else sweep.measure()
+            sweep.measure(replicates=2, chunk=1, rounds=1, quick=True) if quick else sweep.measure()
         ),
         # A browser and a server per change: the heaviest step of a smoke run, and what the
         # browser tests already drive (tests/test_explorer_browser.py).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
@@ -24,6 +25,7 @@ def machine() -> dict:
     }
 
 
+@functools.cache  # each look-up scans the installed distributions: 0.1 s in a benchmark run
 def _version(name: str) -> str | None:
     try:
         return metadata.version(name)

@@ -78,10 +78,13 @@ def compare(persons: int, engine_runs: int, floor_seconds: float) -> dict:
 
 
 def measure(
-    sizes: tuple[int, ...] = SIZES, max_seconds: float = 180.0, engine_runs: int = 9
+    sizes: tuple[int, ...] = SIZES,
+    max_seconds: float = 180.0,
+    engine_runs: int = 9,
+    floor_runs: int = FLOOR_RUNS,
 ) -> dict:
     days = scenario_of(sizes[0]).timeline.days
-    floor = mesa_floor(days)
+    floor = mesa_floor(days, floor_runs)
     rows = [compare(persons, engine_runs, floor) for persons in sizes]
     largest = rows[-1]
     predicted = largest["plain"]["replicate_seconds"] * FULL_SCALE / largest["persons"]
@@ -92,7 +95,7 @@ def measure(
         "what": "whole-replicate wall time, plain Mesa (one agent per household) vs engine",
         "mesa_floor": {
             "what": "an empty mesa.Model stepped through the same days, median of runs",
-            "runs": FLOOR_RUNS,
+            "runs": floor_runs,
             "days": days,
             "seconds": round(floor, 6),
         },

@@ -80,8 +80,8 @@ def with_process_pool(workers: int) -> Callable[[list[list[int]]], dict]:
     return sweep
 
 
-def with_dask(chunks: list[list[int]], trim_memory: bool = False) -> dict:
-    """The sweep on a Dask LocalCluster (2 worker processes, 1 thread each).
+def with_dask(chunks: list[list[int]], trim_memory: bool = False, workers: int = 2) -> dict:
+    """The sweep on a Dask LocalCluster (`workers` worker processes, 1 thread each).
 
     Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers by default, to hand freed
     memory back to the system; this model then runs 1.4-1.9 times slower (see
@@ -96,21 +96,21 @@ def with_dask(chunks: list[list[int]], trim_memory: bool = False) -> dict:
     started = time.perf_counter()
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
         Client(cluster) as client,
     ):
         if not trim_memory:
             client.register_plugin(HeapTuning(), name="ifrp-heap-tuning")
         executor = client.get_executor(pure=False)
-        list(executor.map(warm_up, [0.5, 0.5]))
+        list(executor.map(warm_up, [0.5] * workers))
         startup = time.perf_counter() - started
-        report = timed_sweep(executor, chunks, workers=2)
+        report = timed_sweep(executor, chunks, workers)
     if trim_memory:
         trim = "Dask's default MALLOC_TRIM_THRESHOLD_=65536"
     else:
         trim = "HeapTuning plugin, as `ifrp sweep --scheduler`"
-    name = f"dask LocalCluster(2 workers x 1 thread), {trim}"
+    name = f"dask LocalCluster({workers} workers x 1 thread), {trim}"
     return {"executor": name, "startup_seconds": startup, **report}
 
 
@@ -118,8 +118,8 @@ def measure(replicates: int = 128, chunk: int = 32, rounds: int = 3, quick: bool
     """Each executor `rounds` times, interleaved, so that a busy spell of a shared host falls
     on every executor alike; the median throughput of each is reported, with every round's.
 
-    `quick`: two executors only (2 local processes, and Dask as `ifrp sweep --scheduler` runs
-    it), to check that the benchmark works, not to measure.
+    `quick`: two executors of one worker each (a local process, and Dask as `ifrp sweep
+    --scheduler` runs it), to check that the benchmark works, not to measure.
     """
     seeds = replicate_seeds(ENTROPY, replicates)
     chunks = [seeds[i : i + chunk] for i in range(0, replicates, chunk)]
@@ -130,7 +130,7 @@ def measure(replicates: int = 128, chunk: int = 32, rounds: int = 3, quick: bool
         lambda chunks: with_dask(chunks, trim_memory=True),
     ]
     if quick:
-        executors = executors[1:3]
+        executors = [with_process_pool(1), lambda chunks: with_dask(chunks, workers=1)]
     rounds_run = [[sweep(chunks) for sweep in executors] for _ in range(rounds)]
     reference = rounds_run[0][0]["results"]
     identical = all(run.pop("results") == reference for runs in rounds_run for run in runs)
