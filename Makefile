@@ -37,12 +37,13 @@ run: $(STAMP)
 
 # The browser tests need the viz extra, and Chromium (Debian's `chromium`; .ci/run installs it).
 # pytest runs on every core (pytest-xdist); --dist loadfile keeps each file's tests on one worker,
-# so a module's fixtures (the calibration, the docking samples, an explorer server) run once.
+# so a module's fixtures (the calibration, the docking samples, an explorer server) run once;
+# --no-loadscope-reorder hands the files out longest first (tests/conftest.py, LONG_FILES).
 # `make test PYTEST_ARGS=` runs in one process, as `python -m pytest [tests/test_x.py]` does.
 # Compiled modules go to .venv/pycache even where PYTHONDONTWRITEBYTECODE is set: the suite
 # starts a dozen Python processes (workers, process pools, a Dask cluster, the explorer's
 # servers), each of which would otherwise compile numpy, pandas, scipy, Mesa... from source.
-PYTEST_ARGS ?= -n auto --dist loadfile
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 test: $(VIZ_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -40,6 +40,9 @@ SMALL = Budget(
     variance_replicates=4,
     level_parameters=("behaviour.fear_hazard", "kp_other_share", "balochistan_population_share"),
 )
+TINY = dataclasses.replace(
+    SMALL, wave_points=16, particles=16, best_fit_seeds=1, de_maxiter=1, variance_replicates=3
+)
 
 
 @pytest.fixture(scope="module")
@@ -114,27 +117,28 @@ def test_a_folder_of_another_calibration_is_refused(synthetic, calibrated):
         calibrate(other, SMALL, out, progress=False)
 
 
-def test_the_number_of_workers_does_not_change_the_result(synthetic, tmp_path):
+@pytest.fixture(scope="module")
+def searched_box(synthetic, tmp_path_factory):
+    """A tiny calibration, with one worker, of the box around a start point near a corner."""
     problem, _ = synthetic
-    tiny = dataclasses.replace(
-        SMALL, waves=1, wave_points=16, particles=16, generations=1, de_maxiter=1
-    )
-    serial = calibrate(problem, tiny, tmp_path / "one", progress=False)
-    with open_executor(2, None) as execution:
-        parallel = calibrate(problem, tiny, tmp_path / "two", execution, progress=False)
-    np.testing.assert_array_equal(serial.posterior, parallel.posterior)
-    np.testing.assert_array_equal(serial.best_fit, parallel.best_fit)
+    boxed = dataclasses.replace(problem, box=box_around(np.full(problem.dimension, 0.9), 0.3))
+    return boxed, calibrate(boxed, TINY, tmp_path_factory.mktemp("box"), progress=False)
 
 
-def test_a_search_around_a_start_point_stays_in_its_box(synthetic, tmp_path):
-    problem, _ = synthetic
-    start = np.full(problem.dimension, 0.9)
-    box = box_around(start, 0.3)
-    assert np.allclose(box[0], 0.7) and np.allclose(box[1], 1.0)  # shifted inside the cube
-    tiny = dataclasses.replace(SMALL, waves=1, wave_points=16, particles=16, generations=2)
-    result = calibrate(dataclasses.replace(problem, box=box), tiny, tmp_path, progress=False)
+def test_a_search_around_a_start_point_stays_in_its_box(searched_box):
+    problem, result = searched_box
+    low, high = problem.box
+    assert np.allclose(low, 0.7) and np.allclose(high, 1.0)  # shifted inside the cube
     unit = problem.unit(result.posterior)
     assert np.all(unit >= 0.7 - 1e-12) and np.all(unit <= 1.0 + 1e-12)
+
+
+def test_the_number_of_workers_does_not_change_the_result(searched_box, tmp_path):
+    problem, serial = searched_box
+    with open_executor(2, None) as execution:
+        parallel = calibrate(problem, TINY, tmp_path, execution, progress=False)
+    np.testing.assert_array_equal(serial.posterior, parallel.posterior)
+    np.testing.assert_array_equal(serial.best_fit, parallel.best_fit)
 
 
 def test_the_resume_key_ignores_source_texts_but_not_numbers(tmp_path):
