@@ -75,11 +75,16 @@ def process_peak_mib(name: str | None = None) -> float:
     return int(result.stdout.strip().splitlines()[-1]) / 1024
 
 
-def measure(runs: int = 7, name: str | None = None) -> dict:
-    """One full-scale replicate of the baseline (None) or of the library scenario `name`."""
+def measure(runs: int = 7, name: str | None = None, memory: bool = True) -> dict:
+    """One full-scale replicate of the baseline (None) or of the library scenario `name`; its
+    peak memory too unless `memory` is False."""
     times = time_replicates(runs, name)
     model = RepatriationModel(scenario_of(name), rng=0)
     what = f"one full-scale replicate of {name}" if name else "one full-scale baseline replicate"
+    peaks = {
+        "tracemalloc_peak_mib": round(traced_peak_mib(name), 1) if memory else None,
+        "process_peak_rss_mib": round(process_peak_mib(name), 1) if memory else None,
+    }
     return {
         "what": f"{what} (population synthesis + all days)",
         "persons": model.initial_persons,
@@ -92,7 +97,6 @@ def measure(runs: int = 7, name: str | None = None) -> dict:
         "cpu_seconds_median": round(statistics.median(times["cpu"]), 4),
         "build_seconds_median": round(statistics.median(times["build"]), 4),
         "seconds_each": [round(t, 4) for t in times["wall"]],
-        "tracemalloc_peak_mib": round(traced_peak_mib(name), 1),
-        "process_peak_rss_mib": round(process_peak_mib(name), 1),
+        **peaks,
         "machine": machine(),
     }

@@ -81,6 +81,14 @@ def no_run_figures(monkeypatch):
     monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
 
 
+@pytest.fixture
+def no_compare_figures(monkeypatch):
+    """`ifrp compare` (and `ifrp run A B`) and `ifrp validate` write their tables but draw no
+    figures, for tests of their tables and messages (their figures have tests of their own)."""
+    for figure in ("figures.cumulative", "figures.differences", "validate.plot"):
+        monkeypatch.setattr(f"experiments.compare.{figure}", lambda *args: None)
+
+
 @pytest.fixture(scope="module")
 def explorer_server():
     """Start a Solara app under the explorer's server (experiments/explorer/server.py).

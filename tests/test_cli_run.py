@@ -58,7 +58,7 @@ def daily(folder):
     return pd.read_csv(folder / "daily.csv")
 
 
-def test_local_workers_give_the_same_run(folder, tmp_path):
+def test_local_workers_give_the_same_run(folder, tmp_path, no_run_figures):
     """`ifrp run --workers 2` runs through the same executors as a sweep, to the same bytes."""
     from experiments.cli import main
 

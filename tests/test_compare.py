@@ -109,8 +109,9 @@ def test_cumulative_departures_end_at_the_summary_totals(comparison, folders):
     assert first == "2023-09-17", "counted from count_start"
 
 
-def test_run_several_scenarios_then_compare(tmp_path, ifrp, write_toml, monkeypatch):
-    monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
+def test_run_several_scenarios_then_compare(
+    tmp_path, ifrp, write_toml, no_run_figures, no_compare_figures
+):
     small = write_toml(SMALL, "small.toml")
     later = write_toml(LATER, "later.toml")
     out = tmp_path / "both"
@@ -163,7 +164,9 @@ def calibrated(tmp_path_factory):
     return made
 
 
-def test_runs_under_different_calibrations_are_warned_about(calibrated, tmp_path, ifrp):
+def test_runs_under_different_calibrations_are_warned_about(
+    calibrated, tmp_path, ifrp, no_compare_figures
+):
     status, _, err = ifrp("compare", calibrated["a"], calibrated["a2"], "--out", tmp_path / "same")
     assert status == 0, err
     assert "calibration" not in err
@@ -180,7 +183,9 @@ def test_runs_under_different_calibrations_are_warned_about(calibrated, tmp_path
     assert manifest["runs"][1]["calibration"]["parameters"] == "best fit"
 
 
-def test_a_run_without_a_recorded_calibration_is_warned_about(calibrated, tmp_path, ifrp):
+def test_a_run_without_a_recorded_calibration_is_warned_about(
+    calibrated, tmp_path, ifrp, no_compare_figures
+):
     import shutil
 
     old = tmp_path / "old"
@@ -193,7 +198,9 @@ def test_a_run_without_a_recorded_calibration_is_warned_about(calibrated, tmp_pa
     assert "small (old): its manifest does not identify its calibration" in err
 
 
-def test_the_printed_summary_shows_queues_and_no_nan(calibrated, tmp_path, ifrp):
+def test_the_printed_summary_shows_queues_and_no_nan(
+    calibrated, tmp_path, ifrp, no_compare_figures
+):
     runs = calibrated["a"], calibrated["a2"]
     status, stdout, err = ifrp("compare", *runs, "--out", tmp_path / "x")
     assert status == 0, err
@@ -213,9 +220,8 @@ def test_compare_help_shows_percent_signs_once(capsys):
 
 
 def test_a_scenario_named_comparison_does_not_take_the_comparison_folder(
-    tmp_path, ifrp, write_toml, monkeypatch
+    tmp_path, ifrp, write_toml, no_run_figures, no_compare_figures
 ):
-    monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
     small = write_toml(SMALL, "small.toml")
     clash = write_toml(LATER, "comparison.toml")
     out = tmp_path / "coll"

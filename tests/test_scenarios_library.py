@@ -180,9 +180,10 @@ def test_balochistan_factor_is_the_weighted_mean_of_the_others():
     )
 
 
-def test_run_all_compares_every_scenario_with_the_baseline(tmp_path, monkeypatch, ifrp):
+def test_run_all_compares_every_scenario_with_the_baseline(
+    tmp_path, monkeypatch, ifrp, no_run_figures, no_compare_figures
+):
     monkeypatch.setattr(scenarios, "resolve", _small_resolve(scenarios.resolve))
-    monkeypatch.setattr("experiments.run.figures.draw_all", lambda *args: [])
     out = tmp_path / "all"
     status, stdout, err = ifrp("run", "--all", "--replicates", "2", "--out", out, "--quiet")
     assert status == 0, err

@@ -328,7 +328,9 @@ values = [0.001]
 """
 
 
-def test_entropy_defaults_to_1_as_ifrp_run_and_resumes_a_sweep_that_sets_1(tmp_path, capsys):
+def test_entropy_defaults_to_1_as_ifrp_run_and_resumes_a_sweep_that_sets_1(
+    tmp_path, capsys, no_figures
+):
     from experiments.cli import main
     from experiments.sweep.plan import plan_sweep
 

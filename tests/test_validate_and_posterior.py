@@ -21,10 +21,10 @@ def run_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("validate")
     scenario = folder / "small.toml"
     scenario.write_text("[population]\nundocumented = 30000\n", encoding="utf-8")
-    assert (
-        main(["run", str(scenario), "--replicates", "3", "--out", str(folder / "run"), "--quiet"])
-        == 0
-    )
+    args = ["run", str(scenario), "--replicates", "3", "--out", str(folder / "run"), "--quiet"]
+    with pytest.MonkeyPatch.context() as patch:  # a run's own figures are test_cli_run's
+        patch.setattr("experiments.run.figures.draw_all", lambda *args: [])
+        assert main(args) == 0
     return folder / "run"
 
 
@@ -70,7 +70,7 @@ def test_a_series_produced_by_the_model_scores_zero_error(run_dir, tmp_path, ifr
     validate(run_dir, observed_from_run(run_dir), tmp_path, ifrp, "--force")
 
 
-def test_a_shifted_series_does_not(run_dir, tmp_path, ifrp):
+def test_a_shifted_series_does_not(run_dir, tmp_path, ifrp, no_compare_figures):
     # Observed counts are whole persons: twice the medians (of 3 replicates, whole too).
     scores = validate(run_dir, observed_from_run(run_dir, factor=2), tmp_path, ifrp)
     # simulated / observed = 1 / 2 everywhere: a relative difference of 1/2.
@@ -129,7 +129,9 @@ def test_a_cumulative_value_before_count_start_is_refused(run_dir, tmp_path, ifr
     assert "2023-09-17..2024-01-02 for a cumulative series" in err
 
 
-def test_observed_zeros_are_left_out_of_the_relative_difference(run_dir, tmp_path, ifrp):
+def test_observed_zeros_are_left_out_of_the_relative_difference(
+    run_dir, tmp_path, ifrp, no_compare_figures
+):
     observed = observed_from_run(run_dir, factor=2)
     torkham = observed.index[observed["series"] == "torkham"]
     observed.loc[torkham[0], "value"] = 0.0

@@ -27,9 +27,11 @@ def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("observed")
     scenario = folder / "small.toml"
     scenario.write_text(SCENARIO, encoding="utf-8")
-    for name, extra in (("best", []), ("posterior", ["--posterior"])):
-        args = ["run", scenario, "--replicates", "3", "--out", folder / name, "--quiet", *extra]
-        assert main([str(arg) for arg in args]) == 0
+    with pytest.MonkeyPatch.context() as patch:  # a run's own figures are test_cli_run's
+        patch.setattr("experiments.run.figures.draw_all", lambda *args: [])
+        for name, extra in (("best", []), ("posterior", ["--posterior"])):
+            args = ["run", scenario, "--replicates", "3", "--out", folder / name, "--quiet", *extra]
+            assert main([str(arg) for arg in args]) == 0
     return folder, scenario
 
 
@@ -57,7 +59,9 @@ def test_every_shipped_row_is_scored_or_says_why(runs, ifrp):
     assert (out / "validation.png").stat().st_size > 0
 
 
-def test_rows_after_the_runs_end_are_listed_not_refused(runs, tmp_path, ifrp, small_toml):
+def test_rows_after_the_runs_end_are_listed_not_refused(
+    runs, tmp_path, ifrp, small_toml, no_run_figures, no_compare_figures
+):
     out = tmp_path / "run"
     assert ifrp("run", small_toml, "--replicates", "2", "--out", out, "--quiet")[0] == 0
     status, _, err = ifrp("validate", out, "--observed", DEFAULT_OBSERVATIONS)
