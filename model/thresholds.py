@@ -42,9 +42,11 @@ class ThresholdLine:
 
     def __init__(self, households: np.ndarray, propensity: np.ndarray, rng: np.random.Generator):
         thresholds = rng.standard_exponential(len(households), dtype=np.float32)
-        # Zero (or float32-subnormal) propensity: an infinite key, never reached.
-        with np.errstate(divide="ignore", over="ignore"):
-            keys = thresholds / propensity.astype(np.float32, copy=False)
+        propensity = propensity.astype(np.float32, copy=False)
+        # Zero (or float32-subnormal) propensity: an infinite key, never reached, even where
+        # the threshold drawn is 0 (float32 draws can be), which would make 0 / 0 a NaN key.
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            keys = np.where(propensity > 0, thresholds / propensity, np.float32(np.inf))
         octaves = octave(keys)
         by_octave = np.argsort(octaves, kind="stable")  # a radix sort: linear time
         self._unsorted_keys = keys[by_octave]

@@ -197,6 +197,23 @@ def test_threshold_queue_orders_households_and_never_reaches_zero_propensity():
     assert (days[[1, 3]] > 0).all()
 
 
+class ZeroThresholds:
+    """A generator whose exponential thresholds are all 0, as a float32 draw can be."""
+
+    def standard_exponential(self, size: int, dtype) -> np.ndarray:
+        return np.zeros(size, dtype=dtype)
+
+
+def test_a_zero_threshold_does_not_make_zero_propensity_reachable():
+    propensity = np.array([0.0, 1.0, 0.0, 1.0])
+    with np.errstate(all="raise"):  # 0 / 0 made a NaN key, out of order in the line
+        queue = ThresholdLine(np.arange(4), propensity, ZeroThresholds())
+        reached = queue.raise_level(1e30)
+        np.testing.assert_array_equal(np.sort(reached), [1, 3])
+        queue.release(len(reached))
+        assert len(queue.raise_level(1e30)) == 0
+
+
 def test_threshold_queue_keeps_unreleased_households_first_in_line():
     queue = ThresholdLine(np.arange(100), np.ones(100), np.random.default_rng(2))
     reached = queue.raise_level(0.5)
