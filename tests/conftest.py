@@ -15,18 +15,19 @@ from experiments.explorer.screenshot import CHROMIUM_ARGS, CHROMIUM_NAMES, find_
 # A quick scenario for command-line runs: the baseline at a small population.
 SMALL_TOML = "[population]\nundocumented = 30000\n"
 
-# The longest test files, longest first (`make test --durations`, Dec 2026). `make test` hands
+# The longest test files, longest first (measured in one process, 7 Dec 2026). `make test` hands
 # out whole files to its workers in collection order (--dist loadfile --no-loadscope-reorder):
 # a long file handed out last would keep one worker busy while the other sits idle.
 LONG_FILES = (
     "test_calibration.py",
-    "test_benchmarks.py",
     "test_sweep.py",
-    "test_shutdown.py",
     "test_explorer_browser.py",
     "test_docking.py",
+    "test_benchmarks.py",
+    "test_shutdown.py",
     "test_fuzz_inputs.py",
-    "test_compare.py",
+    "test_explorer_harness.py",
+    "test_cli_run.py",
 )
 
 
