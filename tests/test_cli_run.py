@@ -97,6 +97,24 @@ def test_manifest_records_the_run(manifest, summary):
     assert manifest["started"] <= manifest["finished"]
 
 
+def test_the_dirty_flag_counts_changes_outside_results_only(tmp_path):
+    from experiments.core.manifest import git_state
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("x = 1\n", encoding="utf-8")
+    git("add", "code.py")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "code")
+    assert git_state(tmp_path)["dirty"] is False
+    (tmp_path / "results" / "calibration").mkdir(parents=True)
+    (tmp_path / "results" / "calibration" / "fit.csv").write_text("a\n", encoding="utf-8")
+    assert git_state(tmp_path)["dirty"] is False  # a command's own outputs
+    (tmp_path / "code.py").write_text("x = 2\n", encoding="utf-8")
+    assert git_state(tmp_path)["dirty"] is True
+
+
 def test_summary_columns_and_route_totals(summary):
     for column in SUMMARY_COLUMNS:
         assert column in summary.columns, column

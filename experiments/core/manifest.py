@@ -21,18 +21,22 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def git_state() -> dict:
+def git_state(root: Path = ROOT) -> dict:
+    """The commit checked out, and whether anything outside results/ differs from it.
+
+    results/ is where commands write by default (a calibration rewrites the committed one): a
+    command's own outputs do not make its manifest say that the code had changes.
+    """
+
     def git(*args: str) -> str:
         result = subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=10
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=10
         )
         return result.stdout.strip() if result.returncode == 0 else ""
 
     commit = git("rev-parse", "HEAD")
-    return {
-        "commit": commit or None,
-        "dirty": bool(git("status", "--porcelain")) if commit else None,
-    }
+    changes = git("status", "--porcelain", "--", ".", ":(exclude)results") if commit else ""
+    return {"commit": commit or None, "dirty": bool(changes) if commit else None}
 
 
 def package_versions() -> dict:
