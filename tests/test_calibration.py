@@ -151,3 +151,10 @@ def test_the_resume_key_ignores_source_texts_but_not_numbers(tmp_path):
     config["observations"][0]["value"] = 541211
     with pytest.raises(ScenarioError, match="different calibration"):
         StateFolder(tmp_path, config, force=False)
+
+
+def test_a_refused_state_folder_names_the_option_that_chose_it(tmp_path):
+    StateFolder(tmp_path, {"fold": "a"}, force=False, option="--calibration")
+    with pytest.raises(ScenarioError, match="--calibration") as refused:
+        StateFolder(tmp_path, {"fold": "b"}, force=False, option="--calibration")
+    assert "--out" not in str(refused.value)

@@ -163,7 +163,8 @@ def _fold_predictions(problem, left_out, name, number, budget, folder, execution
     )
     fold = replace(problem, observations=observations, entropy=_fold_entropy(problem, number))
     config = {"fold": name, "of": str(folder), "entropy": fold.entropy, "budget": str(budget)}
-    state = StateFolder(folder / "state" / "crossvalidation" / name, config, args.force)
+    fold_folder = folder / "state" / "crossvalidation" / name
+    state = StateFolder(fold_folder, config, args.force, option="--calibration")
     stages = Stages(fold, budget, state)
     stages.execution, stages.progress = execution, not args.quiet
     low, high = (np.array(corner) for corner in fold.box)

@@ -55,7 +55,8 @@ class Calibration:
 class StateFolder:
     """Finished stages, pickled one file each, written atomically."""
 
-    def __init__(self, folder: Path, config: dict, force: bool) -> None:
+    def __init__(self, folder: Path, config: dict, force: bool, option: str = "--out") -> None:
+        """`option`: the command-line option that named `folder`, for the error message."""
         self.folder = folder / "state"
         self.folder.mkdir(parents=True, exist_ok=True)
         key = json.dumps(_without_prose(config), sort_keys=True, default=str)
@@ -66,7 +67,7 @@ class StateFolder:
             if previous.get("hash") != digest.hexdigest() and not force:
                 raise ScenarioError(
                     str(folder),
-                    "--out",
+                    option,
                     "holds a different calibration "
                     "(other observations, priors, box, budget, seed or method version)",
                     "the same configuration to resume, or --force to start again",
