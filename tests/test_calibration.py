@@ -99,16 +99,6 @@ def test_the_best_fit_is_closer_to_the_observations_than_the_prior_centre(
     assert near < far, (near, far)
 
 
-def test_an_interrupted_calibration_resumes_to_the_same_result(synthetic, calibrated):
-    problem, _ = synthetic
-    result, out = calibrated
-    (out / "state" / "generation_1.pkl").unlink()
-    (out / "state" / "best_fit.pkl").unlink()
-    resumed = calibrate(problem, SMALL, out, progress=False)
-    np.testing.assert_array_equal(resumed.posterior, result.posterior)
-    np.testing.assert_array_equal(resumed.best_fit, result.best_fit)
-
-
 def test_a_folder_of_another_calibration_is_refused(synthetic, calibrated):
     problem, _ = synthetic
     _, out = calibrated
@@ -122,11 +112,12 @@ def searched_box(synthetic, tmp_path_factory):
     """A tiny calibration, with one worker, of the box around a start point near a corner."""
     problem, _ = synthetic
     boxed = dataclasses.replace(problem, box=box_around(np.full(problem.dimension, 0.9), 0.3))
-    return boxed, calibrate(boxed, TINY, tmp_path_factory.mktemp("box"), progress=False)
+    out = tmp_path_factory.mktemp("box")
+    return boxed, calibrate(boxed, TINY, out, progress=False), out
 
 
 def test_a_search_around_a_start_point_stays_in_its_box(searched_box):
-    problem, result = searched_box
+    problem, result, _ = searched_box
     low, high = problem.box
     assert np.allclose(low, 0.7) and np.allclose(high, 1.0)  # shifted inside the cube
     unit = problem.unit(result.posterior)
@@ -134,11 +125,21 @@ def test_a_search_around_a_start_point_stays_in_its_box(searched_box):
 
 
 def test_the_number_of_workers_does_not_change_the_result(searched_box, tmp_path):
-    problem, serial = searched_box
+    problem, serial, _ = searched_box
     with open_executor(2, None) as execution:
         parallel = calibrate(problem, TINY, tmp_path, execution, progress=False)
     np.testing.assert_array_equal(serial.posterior, parallel.posterior)
     np.testing.assert_array_equal(serial.best_fit, parallel.best_fit)
+
+
+def test_an_interrupted_calibration_resumes_to_the_same_result(searched_box):
+    """Stopped during its last ABC generation: that generation and the best fit are redone."""
+    problem, result, out = searched_box
+    (out / "state" / "generation_1.pkl").unlink()
+    (out / "state" / "best_fit.pkl").unlink()
+    resumed = calibrate(problem, TINY, out, progress=False)
+    np.testing.assert_array_equal(resumed.posterior, result.posterior)
+    np.testing.assert_array_equal(resumed.best_fit, result.best_fit)
 
 
 def test_the_resume_key_ignores_source_texts_but_not_numbers(tmp_path):
