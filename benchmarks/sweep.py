@@ -45,16 +45,23 @@ def run_chunk(seeds: list[int]) -> list[tuple[int, str]]:
     return results
 
 
-def warm_up(seconds: float = 0.5) -> int:
-    """Import the model in a worker and hold it briefly, so that every worker gets one."""
+def warm_up(seconds: float) -> int:
+    """Import the model in a worker and hold it for `seconds`."""
     import model.model  # noqa: F401
 
     time.sleep(seconds)
     return 0
 
 
+def warm_up_every_worker(executor: Executor, workers: int) -> None:
+    """Have every worker import the model before the clock starts. With several workers, each
+    task holds its worker for half a second, so that no worker takes two and leaves one cold."""
+    hold = 0.5 if workers > 1 else 0.0
+    list(executor.map(warm_up, [hold] * workers))
+
+
 def timed_sweep(executor: Executor, chunks: list[list[int]], workers: int) -> dict:
-    list(executor.map(warm_up, [0.5] * workers))
+    """The chunks through an executor whose workers are warm (`warm_up_every_worker`)."""
     start = time.perf_counter()
     results = [row for chunk in executor.map(run_chunk, chunks) for row in chunk]
     seconds = time.perf_counter() - start
@@ -72,7 +79,7 @@ def with_process_pool(workers: int) -> Callable[[list[list[int]]], dict]:
         started = time.perf_counter()
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
-            list(executor.map(warm_up, [0.5] * workers))
+            warm_up_every_worker(executor, workers)
             startup = time.perf_counter() - started
             report = timed_sweep(executor, chunks, workers)
         return {"executor": f"ProcessPoolExecutor({workers})", "startup_seconds": startup, **report}
@@ -103,7 +110,7 @@ def with_dask(chunks: list[list[int]], trim_memory: bool = False, workers: int =
         if not trim_memory:
             client.register_plugin(HeapTuning(), name="ifrp-heap-tuning")
         executor = client.get_executor(pure=False)
-        list(executor.map(warm_up, [0.5] * workers))
+        warm_up_every_worker(executor, workers)
         startup = time.perf_counter() - started
         report = timed_sweep(executor, chunks, workers)
     if trim_memory:
