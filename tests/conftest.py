@@ -20,14 +20,14 @@ SMALL_TOML = "[population]\nundocumented = 30000\n"
 # a long file handed out last would keep one worker busy while the other sits idle.
 LONG_FILES = (
     "test_calibration.py",
-    "test_sweep.py",
     "test_explorer_browser.py",
-    "test_docking.py",
-    "test_benchmarks.py",
+    "test_sweep.py",
     "test_shutdown.py",
+    "test_docking.py",
     "test_fuzz_inputs.py",
-    "test_explorer_harness.py",
+    "test_benchmarks.py",
     "test_cli_run.py",
+    "test_explorer_harness.py",
 )
 
 
