@@ -163,11 +163,17 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int] | None]:
     """Every file under `folder` with its size and modification time, and every folder (whose
     own times change when a probe or a temporary folder comes and goes)."""
     found: dict[str, tuple[int, int] | None] = {}
-    for path in folder.rglob("*"):
-        stat = path.lstat()
-        found[str(path.relative_to(folder))] = (
-            None if path.is_dir() else (stat.st_size, stat.st_mtime_ns)
-        )
+    # os.walk, not Path.rglob: taken twice for each of the 400 cases, and about 5 times faster.
+    for parent, folders, files in os.walk(folder):
+        relative = os.path.relpath(parent, folder)
+        for name in folders:
+            found[os.path.normpath(os.path.join(relative, name))] = None
+        for name in files:
+            stat = os.lstat(os.path.join(parent, name))
+            found[os.path.normpath(os.path.join(relative, name))] = (
+                stat.st_size,
+                stat.st_mtime_ns,
+            )
     return found
 
 
