@@ -1,8 +1,8 @@
 """Run every benchmark on this machine: `python -m benchmarks` (what `make bench` does).
 
-Writes results/benchmarks/{replicate,drive,scaling,plain_mesa,sweep,explorer}.json and
-benchmark.png, and
-prints the Markdown table of the README's Speed section. Takes several minutes, most of it in
+Writes results/benchmarks/{replicate,drive,scaling,plain_mesa,sweep,explorer}.json,
+benchmark.png and manifest.json (which command and commit measured each step), and prints the
+Markdown table of the README's Speed section. Takes several minutes, most of it in
 the plain-Mesa version; timings are only as good as the machine is quiet (the JSON files
 record its load average).
 """
@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from benchmarks import explorer, figure, plain, replicate, scaling, sweep
 from benchmarks.machine import machine
+from experiments.core.manifest import now, provenance
 from experiments.core.outputs import write_json
 
 STEPS = ("replicate", "drive", "scaling", "plain_mesa", "sweep", "explorer")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--out", type=Path, default=Path("results/benchmarks"))
     parser.add_argument(
         "--quick", action="store_true", help="small sizes and few runs, to check the benchmark"
@@ -34,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         "one that a burst of activity from other programs spoiled)",
     )
     args = parser.parse_args(argv)
+    command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
     quick = args.quick  # one run of each measurement at small sizes: checks, does not measure
     runs = 1 if quick else 7
     steps = {
@@ -58,14 +63,22 @@ def main(argv: list[str] | None = None) -> None:
             else explorer.measure()
         ),
     }
-    reports = {}
+    kept = [name for name in STEPS if args.only and name not in args.only]
+    try:  # before measuring anything: a missing or damaged file stops the run at once
+        reports = {name: read_report(args.out / f"{name}.json") for name in kept}
+        measured_by = recorded_steps(args.out)  # an interrupted run keeps what it finished
+    except ValueError as error:
+        why = "; --only re-measures some steps and reads the others' results" if kept else ""
+        parser.error(f"{error}{why}")
     for name, step in steps.items():
-        if args.only and name not in args.only:
-            reports[name] = json.loads((args.out / f"{name}.json").read_text(encoding="utf-8"))
+        if name in kept:
             continue
         print(f"benchmark: {name} ...", flush=True)
+        started = now()
         reports[name] = step()
         write_json(args.out / f"{name}.json", reports[name])  # kept even if a later step fails
+        measured_by[name] = {**provenance(started), "command": command}
+        write_manifest(args.out, measured_by)
     figure.draw(
         reports["scaling"],
         reports["plain_mesa"],
@@ -74,6 +87,43 @@ def main(argv: list[str] | None = None) -> None:
         args.out / "benchmark.png",
     )
     print(readme_table(reports))
+
+
+def read_report(path: Path, field: str = "machine") -> dict:
+    """An earlier result (a step's, or the manifest); ValueError naming the file if it is
+    missing, not JSON, or lacks `field`."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not a benchmark result ({error})") from None
+    if not isinstance(report, dict) or not isinstance(report.get(field), dict):
+        raise ValueError(f"{path}: not a benchmark result (no '{field}' field)")
+    return report
+
+
+def recorded_steps(folder: Path) -> dict[str, dict]:
+    """How each step's file in the folder was measured, as its manifest says (none yet: {})."""
+    path = folder / "manifest.json"
+    return read_report(path, field="steps")["steps"] if path.exists() else {}
+
+
+def write_manifest(folder: Path, measured_by: dict[str, dict]) -> None:
+    """Which command, commit and packages measured each step's file in the folder."""
+    steps = {
+        name: measured_by.get(name, NOT_RECORDED)
+        for name in STEPS
+        if (folder / f"{name}.json").exists()
+    }
+    write_json(folder / "manifest.json", {"what": MANIFEST_WHAT, "steps": steps})
+
+
+MANIFEST_WHAT = (
+    "how each step's file in this folder was measured (python -m benchmarks --only re-measures "
+    "some steps and keeps the others' files and entries); benchmark.png is drawn from all of them"
+)
+NOT_RECORDED = {"command": None, "note": "measured before the benchmark wrote a manifest"}
 
 
 def drive_rows(report: dict) -> list[str]:

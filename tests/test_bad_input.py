@@ -519,3 +519,19 @@ def test_force_replaces_the_folder_of_several_runs(small_toml, tmp_path, ifrp, m
         )
         assert status == 0, err
     assert sorted(p.name for p in out.iterdir()) == ["comparison", "small", "small-1"]
+
+
+@pytest.mark.parametrize("manifest", ["[", "[1, 2]"])
+def test_a_damaged_screenshot_manifest_is_refused_before_the_browser_starts(
+    manifest, tmp_path, capsys, monkeypatch
+):
+    from experiments.explorer import screenshot
+
+    (tmp_path / "manifest.json").write_text(manifest, encoding="utf-8")
+    monkeypatch.setattr(screenshot, "screenshot", lambda path: pytest.fail("browser started"))
+    with pytest.raises(SystemExit) as stop:
+        screenshot.main([str(tmp_path / "explorer.png")])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"error: {tmp_path / 'manifest.json'}: not a manifest" in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]

@@ -4,17 +4,22 @@
 
 Starts the explorer's server on a free port, opens it in the machine's headless Chromium
 (Playwright, from the test extra; `IFRP_CHROMIUM` or `chromium` on the PATH), waits for the
-first computation to appear, saves the page as PNG and stops the server.
+first computation to appear, saves the page as PNG and stops the server. The folder's
+manifest.json says, for each screenshot in it, which command, commit and calibration made it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from experiments.core.manifest import calibration_entry, now, provenance
+from experiments.core.outputs import write_json
 
 # Flags that work on a machine with no screen and no network but the package registries (as
 # root): without the background-networking ones Chromium keeps trying Google's hosts.
@@ -76,11 +81,38 @@ def screenshot(path: Path, width: int = 1400, height: int = 1000) -> None:
         server.wait(timeout=30)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def recorded(folder: Path) -> dict:
+    """The entries of the folder's manifest.json ({} if there is none); ValueError naming the
+    file if it is not a JSON object."""
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        return {}
+    try:
+        entries = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{manifest}: not a manifest ({error})") from None
+    if not isinstance(entries, dict):
+        raise ValueError(f"{manifest}: not a manifest (not a JSON object)")
+    return entries
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.explorer.screenshot", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("path", nargs="?", type=Path, default=Path("results/figures/explorer.png"))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    try:  # before the screenshot: a damaged manifest stops the command with nothing written
+        entries = recorded(args.path.parent)
+    except ValueError as error:
+        parser.error(str(error))
+    started = now()
+    calibration = calibration_entry()  # the explorer's server loads the same adopted files
     screenshot(args.path)
+    command = " ".join([parser.prog, *(sys.argv[1:] if argv is None else argv)])
+    made = {**provenance(started), "command": command}
+    made |= {"scenario": "baseline", "calibration": calibration}
+    write_json(args.path.parent / "manifest.json", {**entries, args.path.name: made})
     print(f"saved {args.path}")
 
 
