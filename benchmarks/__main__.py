@@ -1,10 +1,11 @@
 """Run every benchmark on this machine: `python -m benchmarks` (what `make bench` does).
 
 Writes results/benchmarks/{replicate,drive,scaling,plain_mesa,sweep,explorer}.json,
-benchmark.png and manifest.json (which command and commit measured each step), and prints the
-Markdown table of the README's Speed section. Takes several minutes, most of it in
-the plain-Mesa version; timings are only as good as the machine is quiet (the JSON files
-record its load average).
+benchmark.png and manifest.json (which command and commit measured each step and drew the
+figure), and prints the Markdown table of the README's Speed section. `--only STEP ...`
+re-measures some steps; `--redraw` measures nothing and draws the figure again. Takes several
+minutes, most of it in the plain-Mesa version; timings are only as good as the machine is quiet
+(the JSON files record its load average).
 """
 
 from __future__ import annotations
@@ -30,12 +31,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="small sizes and few runs, to check the benchmark"
     )
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
         "--only",
         nargs="+",
         choices=STEPS,
         help="run only these steps, reading the others' results from --out (e.g. to re-measure "
         "one that a burst of activity from other programs spoiled)",
+    )
+    which.add_argument(
+        "--redraw",
+        action="store_true",
+        help="measure nothing: draw the figure and print the table from the results in --out",
     )
     args = parser.parse_args(argv)
     command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
@@ -63,13 +70,13 @@ def main(argv: list[str] | None = None) -> None:
             else explorer.measure()
         ),
     }
-    kept = [name for name in STEPS if args.only and name not in args.only]
+    kept = [name for name in STEPS if args.redraw or (args.only and name not in args.only)]
     try:  # before measuring anything: a missing or damaged file stops the run at once
         reports = {name: read_report(args.out / f"{name}.json") for name in kept}
-        measured_by = recorded_steps(args.out)  # an interrupted run keeps what it finished
+        manifest = recorded(args.out)  # an interrupted run keeps what it finished
     except ValueError as error:
-        why = "; --only re-measures some steps and reads the others' results" if kept else ""
-        parser.error(f"{error}{why}")
+        why = "; --only and --redraw read the results of the steps they do not run"
+        parser.error(f"{error}{why if kept else ''}")
     for name, step in steps.items():
         if name in kept:
             continue
@@ -77,8 +84,9 @@ def main(argv: list[str] | None = None) -> None:
         started = now()
         reports[name] = step()
         write_json(args.out / f"{name}.json", reports[name])  # kept even if a later step fails
-        measured_by[name] = {**provenance(started), "command": command}
-        write_manifest(args.out, measured_by)
+        manifest["steps"][name] = {**provenance(started), "command": command}
+        write_manifest(args.out, manifest)
+    started = now()
     figure.draw(
         reports["scaling"],
         reports["plain_mesa"],
@@ -86,6 +94,8 @@ def main(argv: list[str] | None = None) -> None:
         reports["replicate"],
         args.out / "benchmark.png",
     )
+    manifest["figure"] = {**provenance(started), "command": command}
+    write_manifest(args.out, manifest)
     print(readme_table(reports))
 
 
@@ -103,27 +113,32 @@ def read_report(path: Path, field: str = "machine") -> dict:
     return report
 
 
-def recorded_steps(folder: Path) -> dict[str, dict]:
-    """How each step's file in the folder was measured, as its manifest says (none yet: {})."""
+def recorded(folder: Path) -> dict:
+    """The folder's manifest: how each step's file was measured and the figure drawn (none
+    yet: empty)."""
     path = folder / "manifest.json"
-    return read_report(path, field="steps")["steps"] if path.exists() else {}
+    manifest = read_report(path, field="steps") if path.exists() else {"steps": {}}
+    return {"steps": manifest["steps"], "figure": manifest.get("figure", NOT_RECORDED)}
 
 
-def write_manifest(folder: Path, measured_by: dict[str, dict]) -> None:
-    """Which command, commit and packages measured each step's file in the folder."""
+def write_manifest(folder: Path, manifest: dict) -> None:
+    """Which command, commit and packages measured each step's file in the folder, and drew
+    benchmark.png from them."""
     steps = {
-        name: measured_by.get(name, NOT_RECORDED)
+        name: manifest["steps"].get(name, NOT_RECORDED)
         for name in STEPS
         if (folder / f"{name}.json").exists()
     }
-    write_json(folder / "manifest.json", {"what": MANIFEST_WHAT, "steps": steps})
+    drawn = {"figure": manifest["figure"]} if (folder / "benchmark.png").exists() else {}
+    write_json(folder / "manifest.json", {"what": MANIFEST_WHAT, "steps": steps, **drawn})
 
 
 MANIFEST_WHAT = (
-    "how each step's file in this folder was measured (python -m benchmarks --only re-measures "
-    "some steps and keeps the others' files and entries); benchmark.png is drawn from all of them"
+    "how each step's file in this folder was measured and benchmark.png drawn from them "
+    "(python -m benchmarks --only re-measures some steps and keeps the others' files and entries; "
+    "--redraw measures nothing and draws the figure again)"
 )
-NOT_RECORDED = {"command": None, "note": "measured before the benchmark wrote a manifest"}
+NOT_RECORDED = {"command": None, "note": "not recorded: made before the benchmark wrote a manifest"}
 
 
 def drive_rows(report: dict) -> list[str]:

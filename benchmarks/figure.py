@@ -71,7 +71,7 @@ def _whole_replicate(axis, plain: dict) -> None:
             fontsize=8,
             bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
         )
-    axis.set_title("one replicate, build + 110 days (labels: speed-up)")
+    axis.set_title(f"one replicate, build + {plain['mesa_floor']['days']} days (labels: speed-up)")
     axis.set_xlabel("persons")
     axis.set_ylabel("seconds")
     axis.legend(fontsize=8, loc="lower right")

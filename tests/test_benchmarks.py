@@ -1,8 +1,9 @@
 """The benchmark runs end to end (`python -m benchmarks --quick`): a smoke test.
 
 It checks that every step writes its file, the figure is drawn and the manifest says which
-command measured each step (`--only` re-measures one and keeps the others' entries), never how
-fast anything is: speed is measured by `make bench` on a quiet machine, not asserted in tests.
+command measured each step (`--only` re-measures one and keeps the others' entries, `--redraw`
+measures nothing), never how fast anything is: speed is measured by `make bench` on a quiet
+machine, not asserted in tests.
 It runs in the test's process (the command is `main` behind a one-line `__main__` guard): a
 fresh Python would import NumPy, pandas, SciPy and Mesa again for nothing.
 """
@@ -44,6 +45,11 @@ def test_the_quick_benchmark_writes_every_result_and_the_figure(tmp_path, capsys
         k: v for k, v in measured_by.items() if k != "scaling"
     }
 
+    main(["--redraw", "--out", str(tmp_path)])  # measures nothing
+    redrawn = json.loads((tmp_path / "manifest.json").read_text())
+    assert redrawn["steps"] == remeasured
+    assert redrawn["figure"]["command"] == f"python -m benchmarks --redraw --out {tmp_path}"
+
 
 @pytest.mark.parametrize("damage", ["missing", "not JSON", "no machine field"])
 def test_only_is_refused_before_measuring_when_a_kept_result_is_unusable(tmp_path, capsys, damage):
@@ -56,5 +62,5 @@ def test_only_is_refused_before_measuring_when_a_kept_result_is_unusable(tmp_pat
     assert stop.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith(f"python -m benchmarks: error: {kept}: ")
-    assert "--only re-measures some steps" in error
+    assert "--only and --redraw read the results of the steps they do not run" in error
     assert sorted(tmp_path.iterdir()) == before  # nothing measured, nothing written
