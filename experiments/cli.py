@@ -47,11 +47,30 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+class ShowVersion(argparse.Action):
+    """`ifrp --version`: the installed package's version, looked up only when asked (a look-up
+    scans the installed distributions, which every command would otherwise pay for)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            shown = version("ifrp-abm")
+        except PackageNotFoundError:
+            shown = "(not installed: pip install -e . to record the version in manifests)"
+        print(f"{parser.prog} {shown}")  # on standard output, as argparse's own version action
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="ifrp",
         description="Agent-based model of Pakistan's 2023-24 Illegal Foreigners Repatriation Plan.",
     )
+    parser.add_argument("--version", action=ShowVersion, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
     adds = (
         add_run,

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -344,3 +346,14 @@ def test_help_loads_no_simulation_libraries():
         [sys.executable, "-c", check], capture_output=True, text=True, check=True
     )
     assert result.stdout.splitlines()[-1] == ""
+
+
+def test_version_is_the_package_version(capsys):
+    from experiments.cli import build_parser
+
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args(["--version"])
+    assert stop.value.code == 0
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    declared = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    assert capsys.readouterr().out == f"ifrp {declared['project']['version']}\n"
