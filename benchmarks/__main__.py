@@ -74,9 +74,16 @@ def main(argv: list[str] | None = None) -> None:
     try:  # before measuring anything: a missing or damaged file stops the run at once
         reports = {name: read_report(args.out / f"{name}.json") for name in kept}
         manifest = recorded(args.out)  # an interrupted run keeps what it finished
+        args.out.mkdir(parents=True, exist_ok=True)
     except ValueError as error:
         why = "; --only and --redraw read the results of the steps they do not run"
         parser.error(f"{error}{why if kept else ''}")
+    except FileExistsError:
+        parser.error(f"--out {args.out}: a file, not a folder")
+    except NotADirectoryError:
+        parser.error(f"--out {args.out}: a part of the path is a file, not a folder")
+    except OSError as error:
+        parser.error(f"--out {args.out}: {error.strerror or error}")
     for name, step in steps.items():
         if name in kept:
             continue

@@ -535,3 +535,30 @@ def test_a_damaged_screenshot_manifest_is_refused_before_the_browser_starts(
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert f"error: {tmp_path / 'manifest.json'}: not a manifest" in error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
+
+
+@pytest.mark.parametrize(
+    "path, problem",
+    [("taken/explorer.png", "a part of the path is a file"), ("explorer.txt", "must end in .png")],
+)
+def test_a_screenshot_that_cannot_be_written_is_refused_before_the_browser_starts(
+    path, problem, tmp_path, capsys, monkeypatch
+):
+    from experiments.explorer import screenshot
+
+    (tmp_path / "taken").write_text("kept", encoding="utf-8")
+    monkeypatch.setattr(screenshot, "screenshot", lambda path: pytest.fail("browser started"))
+    with pytest.raises(SystemExit) as stop:
+        screenshot.main([str(tmp_path / path)])
+    assert stop.value.code == 2
+    assert problem in capsys.readouterr().err.strip().splitlines()[-1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+
+def test_the_explorer_server_refuses_a_port_out_of_range(capsys):
+    from experiments.explorer.server import main as serve
+
+    with pytest.raises(SystemExit) as stop:
+        serve(["--port", "70000"])
+    assert stop.value.code == 2
+    assert "70000 is out of range (allowed: 0..65535)" in capsys.readouterr().err

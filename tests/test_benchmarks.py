@@ -64,3 +64,16 @@ def test_only_is_refused_before_measuring_when_a_kept_result_is_unusable(tmp_pat
     assert error.startswith(f"python -m benchmarks: error: {kept}: ")
     assert "--only and --redraw read the results of the steps they do not run" in error
     assert sorted(tmp_path.iterdir()) == before  # nothing measured, nothing written
+
+
+@pytest.mark.parametrize("out", ["file", "file/inside"])
+def test_an_out_that_cannot_be_a_folder_is_refused_before_measuring(tmp_path, capsys, out):
+    (tmp_path / "file").write_text("kept", encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        main(["--quick", "--out", str(tmp_path / out)])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith(f"python -m benchmarks: error: --out {tmp_path / out}: ")
+    assert "file" in error.split(": ")[-1]
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+    assert (tmp_path / "file").read_text(encoding="utf-8") == "kept"

@@ -221,3 +221,20 @@ def test_the_forecast_command_refuses_bad_input_in_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exited:
         reference.main(["--replicates", "0"])
     assert exited.value.code == 2
+
+
+@pytest.mark.parametrize("bad", ["--out", "--readme"])
+def test_a_bad_destination_is_refused_before_the_forecast_runs(bad, tmp_path, capsys):
+    """Nothing is run (no run folder) when the kept files or the README could not be written."""
+    (tmp_path / "a file").write_text("kept", encoding="utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text("# a README\n", encoding="utf-8")
+    given = {"--out": tmp_path / "a file", "--readme": tmp_path / "missing.md"}
+    arguments = ["--replicates", "1", "--run-out", str(tmp_path / "run")]
+    arguments += ["--readme", str(readme), "--out", str(tmp_path / "kept")]
+    arguments += [bad, str(given[bad])]
+    assert reference.main(arguments) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(given[bad]) in err
+    assert not (tmp_path / "run").exists()
+    assert (tmp_path / "a file").read_text(encoding="utf-8") == "kept"

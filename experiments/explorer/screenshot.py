@@ -73,7 +73,6 @@ def screenshot(path: Path, width: int = 1400, height: int = 1000) -> None:
             page.goto(url)
             page.locator(READY).wait_for(timeout=120_000)
             page.wait_for_timeout(500)  # let the second figure settle
-            path.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=path)
             browser.close()
     finally:
@@ -102,10 +101,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("path", nargs="?", type=Path, default=Path("results/figures/explorer.png"))
     args = parser.parse_args(argv)
-    try:  # before the screenshot: a damaged manifest stops the command with nothing written
+    if args.path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        parser.error(f"{args.path}: the screenshot's file name must end in .png, .jpg or .jpeg")
+    try:  # before the browser starts: a bad folder or manifest stops it with nothing written
         entries = recorded(args.path.parent)
+        args.path.parent.mkdir(parents=True, exist_ok=True)
     except ValueError as error:
         parser.error(str(error))
+    except (FileExistsError, NotADirectoryError):
+        parser.error(f"{args.path.parent}: a part of the path is a file, not a folder")
+    except OSError as error:
+        parser.error(f"{args.path.parent}: {error.strerror or error}")
     started = now()
     calibration = calibration_entry()  # the explorer's server loads the same adopted files
     screenshot(args.path)

@@ -37,6 +37,8 @@ import urllib.request
 import warnings
 from pathlib import Path
 
+from experiments.core.arguments import integer_in
+
 DEFAULT_APP = "experiments.explorer.app"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -263,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Serve a Solara app offline (the explorer by default) until Ctrl-C.",
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"default: {DEFAULT_HOST}")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0: a free port")
+    parser.add_argument(
+        "--port", type=integer_in(0, 65535), default=DEFAULT_PORT, help="0: a free port"
+    )
     parser.add_argument("--app", default=DEFAULT_APP, help="module name or .py file")
     args = parser.parse_args(argv)
     return serve(args.host, args.port, args.app)

@@ -88,6 +88,9 @@ def render(args: argparse.Namespace) -> int:
 
 def make(args: argparse.Namespace) -> int:
     """Run the forecast, keep what the README shows and rewrite the README from it."""
+    args.readme.read_text(encoding="utf-8")  # before the run: a bad --readme or --out stops it
+    if args.out.exists() and not args.out.is_dir():
+        raise ScenarioError(str(args.out), "--out", "a file", "a folder, for the kept files")
     options = RunOptions(
         args.replicates, args.seed, posterior=True, workers=args.workers, force=True, quiet=True
     )
