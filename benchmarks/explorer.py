@@ -17,7 +17,8 @@ import time
 from datetime import date, timedelta
 
 from benchmarks.machine import machine
-from experiments.explorer.screenshot import CHROMIUM_ARGS, find_chromium, start_server
+from experiments.explorer.chromium import CHROMIUM_ARGS, find_chromium
+from experiments.explorer.screenshot import start_server
 
 FIGURE = ".cumulative-figure img"
 START = "baseline"  # the scenario the page opens on

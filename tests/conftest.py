@@ -10,7 +10,7 @@ import pytest
 from browser import ExplorerServer, RequestLog
 from browser import unavailable as browser_unavailable
 
-from experiments.explorer.screenshot import CHROMIUM_ARGS, CHROMIUM_NAMES, find_chromium
+from experiments.explorer.chromium import CHROMIUM_ARGS, CHROMIUM_NAMES, find_chromium
 
 # A quick scenario for command-line runs: the baseline at a small population.
 SMALL_TOML = "[population]\nundocumented = 30000\n"

@@ -12,40 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from experiments.core.manifest import calibration_entry, now, provenance
 from experiments.core.outputs import write_json
+from experiments.explorer.chromium import CHROMIUM_ARGS, find_chromium
 
-# Flags that work on a machine with no screen and no network but the package registries (as
-# root): without the background-networking ones Chromium keeps trying Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 READY = ".cumulative-figure img"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def find_chromium(fallback: str | None = None) -> str | None:
-    """IFRP_CHROMIUM, else the first Chromium or Chrome on PATH, else `fallback` if it exists."""
-    chosen = os.environ.get("IFRP_CHROMIUM")
-    if chosen:
-        return chosen if Path(chosen).is_file() else None
-    for name in CHROMIUM_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return fallback if fallback and Path(fallback).is_file() else None
 
 
 def start_server() -> tuple[subprocess.Popen, str]:
