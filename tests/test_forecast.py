@@ -123,7 +123,7 @@ def test_the_forecast_command_keeps_what_the_readme_shows_and_writes_it(made):
         "sensitivity.csv",
         "checks.csv",
         "cumulative_by_status.png",
-        "provenance.json",
+        "manifest.json",
     }
     text = (made / "README.md").read_text(encoding="utf-8")
     assert readme.render(text, kept) == text
@@ -217,7 +217,7 @@ def test_the_forecast_command_refuses_bad_input_in_one_line(tmp_path, capsys):
     status = reference.main(["--check", "--out", str(tmp_path / "nothing")])
     assert status == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "provenance.json" in err
+    assert len(err.splitlines()) == 1 and "manifest.json" in err
     with pytest.raises(SystemExit) as exited:
         reference.main(["--replicates", "0"])
     assert exited.value.code == 2

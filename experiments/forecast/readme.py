@@ -42,7 +42,7 @@ def render(text: str, folder: Path) -> str:
 
 def section(folder: Path) -> str:
     """The generated part: provenance, forecast table, figure, checks, sensitivity."""
-    provenance = read_json(folder / "provenance.json", "the forecast's provenance.json")
+    provenance = read_json(folder / "manifest.json", "the forecast's manifest.json")
     yearly = _table(folder / "yearly_bands.csv", ["year", "status", "output", *BANDS])
     checks = _table(folder / "checks.csv", ["what", "start", "end", "measure", "reported", *BANDS])
     sensitivity = _table(
@@ -51,7 +51,7 @@ def section(folder: Path) -> str:
     )
     replicates = int(sensitivity["replicates"].iloc[0])
     parts = [
-        _made_with(provenance, replicates, folder / "provenance.json"),
+        _made_with(provenance, replicates, folder / "manifest.json"),
         headline(yearly),
         forecast_table(yearly),
         "![Cumulative returns by legal status since 15 Sep 2023, the drive to 2025]"
@@ -77,7 +77,7 @@ def _made_with(provenance: dict, replicates: int, path: Path) -> str:
     try:
         return made_with(provenance, replicates)
     except (KeyError, TypeError) as error:
-        what = "results/forecast/provenance.json as `make forecast` writes it"
+        what = "results/forecast/manifest.json as `make forecast` writes it"
         raise ScenarioError(str(path), str(error), "missing or malformed", what) from None
 
 

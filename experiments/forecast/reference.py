@@ -2,10 +2,10 @@
 
 `python -m experiments.forecast` (`make forecast`) runs `ifrp run drive_2023_2025 --posterior
 --replicates 40 --seed 1` into results/runs/forecast, copies the tables and the figure the README
-shows into results/forecast/ (with the run's provenance and the checks against what was
-reported after the calibrated window), and rewrites the README's forecast section from those
-files (`experiments.forecast.readme`). After a recalibration (`ifrp adopt`), re-running it is
-all that is needed; `--check` only says whether the README matches the files.
+shows into results/forecast/ (with manifest.json, the run's provenance, and the checks against
+what was reported after the calibrated window), and rewrites the README's forecast section from
+those files (`experiments.forecast.readme`). After a recalibration (`ifrp adopt`), re-running it
+is all that is needed; `--check` only says whether the README matches the files.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def keep(run_folder: Path, out: Path, checks: pd.DataFrame) -> None:
         shutil.copyfile(run_folder / source, out / name)
     checks.to_csv(out / "checks.csv", index=False)
     manifest = json.loads((run_folder / "manifest.json").read_text(encoding="utf-8"))
-    write_json(out / "provenance.json", provenance(manifest))
+    write_json(out / "manifest.json", provenance(manifest))
 
 
 def provenance(manifest: dict) -> dict:
