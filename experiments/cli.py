@@ -247,7 +247,7 @@ def add_answers(commands: argparse._SubParsersAction) -> None:
         description="Run every library scenario and its reference (the baseline, or "
         "drive_2023_2025 for the later phases) with the same posterior draws and seeds; write "
         "the paired differences in departures and deportations by the reference's report date "
-        "(median, 5-95%%, share of draws with the median's sign) into the adopted "
+        "(median, 5-95%, share of draws with the median's sign) into the adopted "
         "calibration's folder (answers.csv and report.md).",
     )
     _calibration_folder_option(parser)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -357,3 +358,17 @@ def test_version_is_the_package_version(capsys):
     pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
     declared = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     assert capsys.readouterr().out == f"ifrp {declared['project']['version']}\n"
+
+
+def test_every_help_text_reads_as_written(capsys):
+    """No doubled %% (argparse formats options' help, not a command's description) and no
+    unfilled %(...)s placeholder in `ifrp --help` or any sub-command's."""
+    from experiments.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for command in ["", *commands.choices]:
+        with pytest.raises(SystemExit):
+            parser.parse_args([command, "--help"] if command else ["--help"])
+        shown = capsys.readouterr().out
+        assert "%%" not in shown and "%(" not in shown, command
