@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import inspect
 import re
 import shutil
@@ -251,3 +252,40 @@ def test_citation_matches_the_package() -> None:
     assert citation["license"] == project["license"]
     licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert licence.startswith(f"{project['license']} License")
+
+
+def readme_commands() -> list[tuple[int, str]]:
+    """Every command line of the README's shell blocks, without its comment: (line, text)."""
+    commands, shell = [], False
+    for number, line in enumerate((ROOT / "README.md").read_text().splitlines(), 1):
+        if line.startswith("```"):
+            shell = not shell and line[3:] in ("sh", "bash")
+            continue
+        command = re.split(r"\s+#", line)[0].strip()
+        if shell and command:
+            commands.append((number, command))
+    return commands
+
+
+def test_every_command_in_the_readme_exists_with_its_options(capsys):
+    """A README command a user copies: `ifrp` ones parse (options and values as written, files
+    not opened), `make` targets exist, `python -m` modules import."""
+    from experiments.cli import build_parser
+
+    targets = set(re.findall(r"^([a-z-]+):", (ROOT / "Makefile").read_text(), re.M))
+    checked = 0
+    for number, command in readme_commands():
+        words = command.split()
+        if words[0] in ("ifrp", ".venv/bin/ifrp") and "--help" not in words:
+            try:
+                build_parser().parse_args(words[1:])
+            except SystemExit:
+                pytest.fail(f"README line {number}: {command}: {capsys.readouterr().err}")
+        elif words[0] == "make":
+            assert words[1] in targets, f"README line {number}: no make target {words[1]!r}"
+        elif words[:2] == ["python", "-m"]:
+            assert importlib.util.find_spec(words[2]), f"README line {number}: {words[2]}"
+        else:
+            continue
+        checked += 1
+    assert checked >= 25, checked  # the blocks were found
