@@ -289,3 +289,31 @@ def test_every_command_in_the_readme_exists_with_its_options(capsys):
             continue
         checked += 1
     assert checked >= 25, checked  # the blocks were found
+
+
+def requirement_name(requirement: str) -> str:
+    """`mesa[network]==3.5.*` -> `mesa`: the distribution a requirement names, normalised."""
+    return re.split(r"[\[<>=!~ ;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_installs_what_pyproject_declares() -> None:
+    """Conda users get every dependency of the package and of its test and viz extras."""
+    import tomllib
+
+    import yaml
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    declared = [*project["dependencies"], *extras["test"], *extras["viz"]]
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    conda = [entry for entry in environment["dependencies"] if isinstance(entry, str)]
+    pip = next(entry["pip"] for entry in environment["dependencies"] if isinstance(entry, dict))
+    installed = {requirement_name(entry.split("=")[0]) for entry in conda}
+    for line in pip:
+        if line.startswith("-e ."):  # the project itself, with the extras in its brackets
+            for extra in re.findall(r"\[(.*)\]", line)[0].split(","):
+                installed |= {requirement_name(r) for r in extras[extra.strip()]}
+        else:
+            installed.add(requirement_name(line))
+    missing = sorted({requirement_name(r) for r in declared} - installed)
+    assert not missing, f"environment.yml lacks {missing}"
