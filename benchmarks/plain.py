@@ -19,6 +19,7 @@ import time
 import mesa
 
 from benchmarks.machine import machine
+from benchmarks.progress import progress
 from benchmarks.scaling import scenario_of, time_one, time_size
 from model.household_agents import HouseholdAgentModel
 from model.model import RepatriationModel
@@ -85,7 +86,10 @@ def measure(
 ) -> dict:
     days = scenario_of(sizes[0]).timeline.days
     floor = mesa_floor(days, floor_runs)
-    rows = [compare(persons, engine_runs, floor) for persons in sizes]
+    rows = [
+        compare(persons, engine_runs, floor)
+        for persons in progress(sizes, "plain Mesa, then the engine", "size")
+    ]
     largest = rows[-1]
     predicted = largest["plain"]["replicate_seconds"] * FULL_SCALE / largest["persons"]
     full_scale = predicted <= max_seconds and largest["persons"] < FULL_SCALE

@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from benchmarks.machine import machine
+from benchmarks.progress import progress
 from model.model import RepatriationModel
 from model.scenario import Scenario, default_scenario
 
@@ -52,7 +53,7 @@ def time_sizes(model_class: type, sizes: tuple[int, ...], runs: int) -> list[dic
     for scenario in scenarios.values():
         time_one(model_class, scenario, 0)
     samples: dict[int, list[dict]] = {persons: [] for persons in sizes}
-    for seed in range(1, runs + 1):
+    for seed in progress(range(1, runs + 1), f"{len(sizes)} size(s) in turn", "round"):
         for persons, scenario in scenarios.items():
             samples[persons].append(time_one(model_class, scenario, seed))
     rows = []

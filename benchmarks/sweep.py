@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from benchmarks.machine import machine
+from benchmarks.progress import progress
 from experiments.core.replicates import replicate_seeds
 from model.ledger import Ledger
 from model.model import RepatriationModel
@@ -138,7 +139,8 @@ def measure(replicates: int = 128, chunk: int = 32, rounds: int = 3, quick: bool
     ]
     if quick:
         executors = [with_process_pool(1), lambda chunks: with_dask(chunks, workers=1)]
-    rounds_run = [[sweep(chunks) for sweep in executors] for _ in range(rounds)]
+    turns = progress(range(rounds), f"{len(executors)} executors in turn", "round")
+    rounds_run = [[sweep(chunks) for sweep in executors] for _ in turns]
     reference = rounds_run[0][0]["results"]
     identical = all(run.pop("results") == reference for runs in rounds_run for run in runs)
     runs = [_median_round([runs[i] for runs in rounds_run]) for i in range(len(executors))]
