@@ -27,7 +27,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--out", type=Path, default=Path("results/benchmarks"))
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/benchmarks"),
+        help="the results' folder: each step's JSON, benchmark.png, manifest.json "
+        "(default: results/benchmarks)",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="small sizes and few runs, to check the benchmark"
     )
@@ -36,8 +42,9 @@ def main(argv: list[str] | None = None) -> None:
         "--only",
         nargs="+",
         choices=STEPS,
-        help="run only these steps, reading the others' results from --out (e.g. to re-measure "
-        "one that a burst of activity from other programs spoiled)",
+        metavar="STEP",
+        help=f"run only these steps ({', '.join(STEPS)}), reading the others' results from "
+        "--out (e.g. to re-measure one that a burst of activity from other programs spoiled)",
     )
     which.add_argument(
         "--redraw",
