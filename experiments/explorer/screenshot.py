@@ -74,7 +74,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m experiments.explorer.screenshot", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("path", nargs="?", type=Path, default=Path("results/figures/explorer.png"))
+    parser.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=Path("results/figures/explorer.png"),
+        help="the image to write, .png or .jpg (default: results/figures/explorer.png)",
+    )
     args = parser.parse_args(argv)
     if args.path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         parser.error(f"{args.path}: the screenshot's file name must end in .png, .jpg or .jpeg")

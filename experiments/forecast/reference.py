@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments.cli import EXIT_BAD_INPUT, describe_os_error
+from experiments.core.arguments import integer_in
 from experiments.core.manifest import ROOT
 from experiments.core.outputs import write_atomic, write_json
 from experiments.forecast import readme
@@ -57,13 +58,41 @@ def main(argv: list[str] | None = None) -> int:
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=_positive, default=40)
-    parser.add_argument("--seed", type=_seed, default=1)
-    parser.add_argument("--workers", type=_positive, default=None)
-    parser.add_argument("--scenario", default=SCENARIO, help="a library name or a .toml path")
-    parser.add_argument("--out", type=Path, default=FOLDER, help="where the kept files go")
-    parser.add_argument("--run-out", type=Path, default=RUN_FOLDER, help="the whole run folder")
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument(
+        "--replicates",
+        type=integer_in(1),
+        default=40,
+        help="replicates, each with its own posterior draw (default: 40)",
+    )
+    parser.add_argument("--seed", type=integer_in(0), default=1, help="root seed (default: 1)")
+    parser.add_argument(
+        "--workers",
+        type=integer_in(1),
+        default=None,
+        help="local worker processes (default: this process for a short run, every core for a "
+        "long one)",
+    )
+    parser.add_argument(
+        "--scenario", default=SCENARIO, help=f"a library name or a .toml path (default: {SCENARIO})"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=FOLDER,
+        help="where the kept files go (default: results/forecast)",
+    )
+    parser.add_argument(
+        "--run-out",
+        type=Path,
+        default=RUN_FOLDER,
+        help="the whole run folder (default: results/runs/forecast)",
+    )
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        default=ROOT / "README.md",
+        help="the README whose forecast section is rewritten (default: the checkout's)",
+    )
     parser.add_argument("--check", action="store_true", help="only compare README and files")
     parser.add_argument(
         "--render", action="store_true", help="only rewrite the README from the files (no run)"
@@ -130,20 +159,6 @@ def provenance(manifest: dict) -> dict:
         "started": manifest["started"],
         "finished": manifest["finished"],
     }
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: an integer >= 1)")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: an integer >= 0)")
-    return value
 
 
 if __name__ == "__main__":
