@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import explorer, figure, plain, replicate, scaling, sweep
@@ -24,6 +25,34 @@ STEPS = ("replicate", "drive", "scaling", "plain_mesa", "sweep", "explorer")
 
 
 def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
+    kept = [name for name in STEPS if args.redraw or (args.only and name not in args.only)]
+    reports, manifest = read_what_is_kept(parser, args.out, kept)
+    for name, step in steps(args.quick).items():
+        if name in kept:
+            continue
+        print(f"benchmark: {name} ...", flush=True)
+        started = now()
+        reports[name] = step()
+        write_json(args.out / f"{name}.json", reports[name])  # kept even if a later step fails
+        manifest["steps"][name] = {**provenance(started), "command": command}
+        write_manifest(args.out, manifest)
+    started = now()
+    figure.draw(
+        reports["scaling"],
+        reports["plain_mesa"],
+        reports["sweep"],
+        reports["replicate"],
+        args.out / "benchmark.png",
+    )
+    manifest["figure"] = {**provenance(started), "command": command}
+    write_manifest(args.out, manifest)
+    print(readme_table(reports))
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.splitlines()[0]
     )
@@ -51,11 +80,14 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="measure nothing: draw the figure and print the table from the results in --out",
     )
-    args = parser.parse_args(argv)
-    command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
-    quick = args.quick  # one run of each measurement at small sizes: checks, does not measure
+    return parser
+
+
+def steps(quick: bool) -> dict[str, Callable[[], dict]]:
+    """Each step's measurement; `quick`: one run of each at small sizes, which checks the
+    benchmark and measures nothing."""
     runs = 1 if quick else 7
-    steps = {
+    return {
         "replicate": lambda: replicate.measure(runs=runs),
         "drive": lambda: replicate.measure(runs=runs, name=replicate.DRIVE, memory=not quick),
         "scaling": lambda: scaling.measure(
@@ -77,40 +109,27 @@ def main(argv: list[str] | None = None) -> None:
             else explorer.measure()
         ),
     }
-    kept = [name for name in STEPS if args.redraw or (args.only and name not in args.only)]
-    try:  # before measuring anything: a missing or damaged file stops the run at once
-        reports = {name: read_report(args.out / f"{name}.json") for name in kept}
-        manifest = recorded(args.out)  # an interrupted run keeps what it finished
-        args.out.mkdir(parents=True, exist_ok=True)
+
+
+def read_what_is_kept(
+    parser: argparse.ArgumentParser, out: Path, kept: list[str]
+) -> tuple[dict[str, dict], dict]:
+    """The results of the steps not run this time, and the folder's manifest; before anything
+    is measured, a missing or damaged file, or an --out that cannot be a folder, exits 2."""
+    try:
+        reports = {name: read_report(out / f"{name}.json") for name in kept}
+        manifest = recorded(out)  # an interrupted run keeps what it finished
+        out.mkdir(parents=True, exist_ok=True)
     except ValueError as error:
         why = "; --only and --redraw read the results of the steps they do not run"
         parser.error(f"{error}{why if kept else ''}")
     except FileExistsError:
-        parser.error(f"--out {args.out}: a file, not a folder")
+        parser.error(f"--out {out}: a file, not a folder")
     except NotADirectoryError:
-        parser.error(f"--out {args.out}: a part of the path is a file, not a folder")
+        parser.error(f"--out {out}: a part of the path is a file, not a folder")
     except OSError as error:
-        parser.error(f"--out {args.out}: {error.strerror or error}")
-    for name, step in steps.items():
-        if name in kept:
-            continue
-        print(f"benchmark: {name} ...", flush=True)
-        started = now()
-        reports[name] = step()
-        write_json(args.out / f"{name}.json", reports[name])  # kept even if a later step fails
-        manifest["steps"][name] = {**provenance(started), "command": command}
-        write_manifest(args.out, manifest)
-    started = now()
-    figure.draw(
-        reports["scaling"],
-        reports["plain_mesa"],
-        reports["sweep"],
-        reports["replicate"],
-        args.out / "benchmark.png",
-    )
-    manifest["figure"] = {**provenance(started), "command": command}
-    write_manifest(args.out, manifest)
-    print(readme_table(reports))
+        parser.error(f"--out {out}: {error.strerror or error}")
+    return reports, manifest
 
 
 def read_report(path: Path, field: str = "machine") -> dict:
