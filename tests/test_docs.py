@@ -317,3 +317,14 @@ def test_environment_yml_installs_what_pyproject_declares() -> None:
             installed.add(requirement_name(line))
     missing = sorted({requirement_name(r) for r in declared} - installed)
     assert not missing, f"environment.yml lacks {missing}"
+
+
+def test_every_committed_result_folder_carries_its_manifest() -> None:
+    """results/ holds reference results; each folder says which command and commit made it."""
+    folders = sorted({path.parent for path in (ROOT / "results").glob("*/*") if path.is_file()})
+    assert {folder.name for folder in folders} >= {"benchmarks", "calibration", "forecast"}
+    for folder in folders:
+        manifest = folder / "manifest.json"
+        assert manifest.is_file(), f"{folder.relative_to(ROOT)} has no manifest.json"
+        text = manifest.read_text(encoding="utf-8")
+        assert re.search(r'"commit": "[0-9a-f]{40}"', text), f"{manifest}: no commit recorded"
