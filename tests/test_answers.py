@@ -122,3 +122,25 @@ def test_crossvalidation_refuses_a_calibration_whose_inputs_changed(calibration_
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(ScenarioError, match="changed since the calibration"):
         problem_of(calibration_folder)
+
+
+@pytest.mark.parametrize("command", ["answers", "crossvalidate"])
+@pytest.mark.parametrize("missing", ["manifest.json", "parameters.csv", "waves.csv"])
+def test_a_folder_without_the_reports_inputs_is_refused_before_any_run(
+    command, missing, calibration_folder, ifrp, monkeypatch
+):
+    """Both commands end by rewriting report.md: a folder it cannot be written from is refused
+    at once (it was found only after the runs, with answers.csv already written)."""
+    from experiments.calibration import crossvalidate
+
+    def no_runs(*args, **kwargs):
+        pytest.fail("runs started")
+
+    monkeypatch.setattr(answers, "run_jobs", no_runs)
+    monkeypatch.setattr(crossvalidate, "open_executor", no_runs)
+    (calibration_folder / missing).unlink()
+    before = sorted(p.name for p in calibration_folder.iterdir())
+    status, _, err = ifrp(command, "--calibration", calibration_folder, "--quiet")
+    assert status == 2
+    assert f"{missing}: (file): no such file" in err
+    assert sorted(p.name for p in calibration_folder.iterdir()) == before

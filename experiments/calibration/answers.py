@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.calibration.report import write_report
+from experiments.calibration.report import report_inputs, write_report
 from experiments.core import library
 from experiments.core.calibrated import POSTERIOR, read_levers
 from experiments.core.estimate import announce
@@ -59,6 +59,7 @@ def command_answers(args: argparse.Namespace) -> int:
     folder: Path = args.calibration
     check_writable(folder, "--calibration")
     _check_adopted(folder)
+    report_inputs(folder)  # the report is rewritten at the end: refuse a bad folder now
     pairs = references()
     seeds = replicate_seeds(args.seed, args.draws)
     names = list(dict.fromkeys([*(r.name for r in pairs.values()), *pairs]))

@@ -25,7 +25,7 @@ from experiments.calibration import algorithms as alg
 from experiments.calibration.budget import Budget
 from experiments.calibration.command import assemble_problem
 from experiments.calibration.pipeline import Stages, StateFolder
-from experiments.calibration.report import series_scores, write_report
+from experiments.calibration.report import report_inputs, series_scores, write_report
 from experiments.calibration.simulate import Problem, simulate_many
 from experiments.core.estimate import announce
 from experiments.core.executors import open_executor
@@ -46,6 +46,7 @@ def command_crossvalidate(args: argparse.Namespace) -> int:
     folder: Path = args.calibration
     check_writable(folder, "--calibration")
     problem = problem_of(folder)
+    report_inputs(folder)  # the report is rewritten at the end: refuse a bad folder now
     budget = Budget(particles=args.particles, generations=args.generations, abc_max_batches=10)
     series = held_out_series(problem)
     fit = pd.read_csv(folder / "fit.csv")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from experiments.calibration.pipeline import Calibration
 from experiments.calibration.simulate import Problem
-from experiments.core.inputs import read_json
+from experiments.core.inputs import read_frame, read_json
 from experiments.observed.observation_model import relative_differences
 
 UNIT_PRIOR_SD = 1 / np.sqrt(12)
@@ -138,13 +138,25 @@ def series_scores(fit: pd.DataFrame) -> pd.DataFrame:
 # --- report -------------------------------------------------------------------------------
 
 
+def report_inputs(folder: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """The manifest and tables report.md is written from. A command that ends by rewriting
+    the report reads them before its runs, so that a folder ifrp calibrate did not write is
+    refused at once (a ScenarioError naming the file), not after minutes of work."""
+    manifest = read_json(folder / "manifest.json", "a calibration's manifest")
+    tables = {
+        name: read_frame(folder / f"{name}.csv", "a table written by ifrp calibrate")
+        for name in REPORT_TABLES
+    }
+    return manifest, tables
+
+
+REPORT_TABLES = ("fit", "parameters", "generations", "waves")
+
+
 def write_report(folder: Path) -> None:
     """report.md from the folder's tables."""
-    manifest = read_json(folder / "manifest.json", "a calibration's manifest")
-    fit = pd.read_csv(folder / "fit.csv")
-    parameters = pd.read_csv(folder / "parameters.csv")
-    generations = pd.read_csv(folder / "generations.csv")
-    waves = pd.read_csv(folder / "waves.csv")
+    manifest, tables = report_inputs(folder)
+    fit, parameters, generations, waves = (tables[name] for name in REPORT_TABLES)
     optional = {
         name: pd.read_csv(folder / f"{name}.csv")
         for name in ("crossvalidation", "answers")
