@@ -317,6 +317,17 @@ def test_bad_calibrate_arguments_exit_2_with_the_range(args, tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("start", ["", "behaviour.fear_hazard\n"], ids=["empty", "no rows"])
+def test_a_bad_start_file_says_what_a_start_file_is(start, tmp_path, ifrp):
+    """Not what an adopted calibration is, as the shared reader of lever files used to say."""
+    (tmp_path / "start.csv").write_text(start, encoding="utf-8")
+    out = tmp_path / "out"
+    status, _, err = ifrp("calibrate", "--start", tmp_path / "start.csv", "--out", out)
+    assert status == 2
+    assert "start.csv" in err and "one row of values" in err and "ifrp adopt" not in err
+    assert not out.exists()
+
+
 def test_missing_command_exits_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([])

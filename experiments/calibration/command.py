@@ -113,7 +113,7 @@ def searched_box(problem: Problem, args: argparse.Namespace):
         raise ScenarioError("ifrp calibrate", "--start-width", f"{width}", "0 < width <= 1")
     if width == 1:
         return whole_cube(problem.dimension)
-    start = read_levers(args.start)
+    start = read_levers(args.start, "a header of the priors' levers, then one row of values")
     file = str(args.start)
     if sorted(start.names) != sorted(problem.names) or len(start.rows) != 1:
         problem_text = f"{len(start.rows)} row(s) of {', '.join(start.names)}"

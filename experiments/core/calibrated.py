@@ -54,16 +54,17 @@ class Levers:
     sha256: str  # of the very bytes read
 
 
-def read_levers(path: Path) -> Levers:
-    """A CSV of lever values: a header of lever names, then rows of finite numbers."""
-    data, text = read_file(path, MISSING)  # missing, empty, binary or not UTF-8: one line
+def read_levers(path: Path, what: str = MISSING) -> Levers:
+    """A CSV of lever values: a header of lever names, then rows of finite numbers (`what`:
+    what the file should be, for the error message; by default an adopted calibration's)."""
+    data, text = read_file(path, what)  # missing, empty, binary or not UTF-8: one line
     try:
         header, *rows = [row for row in csv.reader(io.StringIO(text)) if row]
     except (csv.Error, ValueError):
-        raise ScenarioError(str(path), "(file)", "not a CSV of lever values", MISSING) from None
+        raise ScenarioError(str(path), "(file)", "not a CSV of lever values", what) from None
     values = [_numbers(row, header, line, path) for line, row in enumerate(rows, start=2)]
     if not values:
-        raise ScenarioError(str(path), "(rows)", "no rows", MISSING)
+        raise ScenarioError(str(path), "(rows)", "no rows", what)
     digest = hashlib.sha256(data).hexdigest()
     return Levers(tuple(header), np.array(values, dtype=float), Path(path), digest)
 
