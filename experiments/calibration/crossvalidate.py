@@ -46,10 +46,10 @@ def command_crossvalidate(args: argparse.Namespace) -> int:
     folder: Path = args.calibration
     check_writable(folder, "--calibration")
     problem = problem_of(folder)
-    report_inputs(folder)  # the report is rewritten at the end: refuse a bad folder now
+    _, tables = report_inputs(folder)  # the report is rewritten at the end: refuse a bad one now
     budget = Budget(particles=args.particles, generations=args.generations, abc_max_batches=10)
     series = held_out_series(problem)
-    fit = pd.read_csv(folder / "fit.csv")
+    fit = tables["fit"]
     rows = []
     try:
         with (
