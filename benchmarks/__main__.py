@@ -11,15 +11,15 @@ minutes, most of it in the plain-Mesa version; timings are only as good as the m
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import explorer, figure, plain, replicate, scaling, sweep
 from benchmarks.machine import machine
+from experiments.core.inputs import read_json
 from experiments.core.manifest import now, provenance
-from experiments.core.outputs import write_json
+from experiments.core.outputs import check_writable, write_json
+from model.schema import ScenarioError
 
 STEPS = ("replicate", "drive", "scaling", "plain_mesa", "sweep", "explorer")
 
@@ -27,7 +27,6 @@ STEPS = ("replicate", "drive", "scaling", "plain_mesa", "sweep", "explorer")
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
-    command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
     kept = [name for name in STEPS if args.redraw or (args.only and name not in args.only)]
     reports, manifest = read_what_is_kept(parser, args.out, kept)
     for name, step in steps(args.quick).items():
@@ -37,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         started = now()
         reports[name] = step()
         write_json(args.out / f"{name}.json", reports[name])  # kept even if a later step fails
-        manifest["steps"][name] = {**provenance(started), "command": command}
+        manifest["steps"][name] = provenance(started, parser.prog, argv)
         write_manifest(args.out, manifest)
     started = now()
     figure.draw(
@@ -47,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         reports["replicate"],
         args.out / "benchmark.png",
     )
-    manifest["figure"] = {**provenance(started), "command": command}
+    manifest["figure"] = provenance(started, parser.prog, argv)
     write_manifest(args.out, manifest)
     print(readme_table(reports))
 
@@ -117,33 +116,24 @@ def read_what_is_kept(
     """The results of the steps not run this time, and the folder's manifest; before anything
     is measured, a missing or damaged file, or an --out that cannot be a folder, exits 2."""
     try:
+        check_writable(out, "--out")
         reports = {name: read_report(out / f"{name}.json") for name in kept}
         manifest = recorded(out)  # an interrupted run keeps what it finished
-        out.mkdir(parents=True, exist_ok=True)
-    except ValueError as error:
-        why = "; --only and --redraw read the results of the steps they do not run"
-        parser.error(f"{error}{why if kept else ''}")
-    except FileExistsError:
-        parser.error(f"--out {out}: a file, not a folder")
-    except NotADirectoryError:
-        parser.error(f"--out {out}: a part of the path is a file, not a folder")
-    except OSError as error:
-        parser.error(f"--out {out}: {error.strerror or error}")
+    except ScenarioError as error:
+        parser.error(str(error))
     return reports, manifest
 
 
 def read_report(path: Path, field: str = "machine") -> dict:
-    """An earlier result (a step's, or the manifest); ValueError naming the file if it is
-    missing, not JSON, or lacks `field`."""
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: not a benchmark result ({error})") from None
-    if not isinstance(report, dict) or not isinstance(report.get(field), dict):
-        raise ValueError(f"{path}: not a benchmark result (no '{field}' field)")
+    """An earlier result (a step's, or the manifest); ScenarioError naming the file if it is
+    missing, not a JSON object, or lacks `field`."""
+    report = read_json(path, KEPT)
+    if not isinstance(report.get(field), dict):
+        raise ScenarioError(str(path), field, "missing", KEPT)
     return report
+
+
+KEPT = "a result of python -m benchmarks (--only and --redraw read the steps they do not run)"
 
 
 def recorded(folder: Path) -> dict:

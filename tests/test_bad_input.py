@@ -544,13 +544,14 @@ def test_a_damaged_screenshot_manifest_is_refused_before_the_browser_starts(
         screenshot.main([str(tmp_path / "explorer.png")])
     assert stop.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
-    assert f"error: {tmp_path / 'manifest.json'}: not a manifest" in error
+    assert f"error: {tmp_path / 'manifest.json'}: " in error
+    assert "(allowed: a manifest: screenshot -> how it was made)" in error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
 
 
 @pytest.mark.parametrize(
     "path, problem",
-    [("taken/explorer.png", "a part of the path is a file"), ("explorer.txt", "must end in .png")],
+    [("taken/explorer.png", "is a file, not a folder"), ("explorer.txt", "must end in .png")],
 )
 def test_a_screenshot_that_cannot_be_written_is_refused_before_the_browser_starts(
     path, problem, tmp_path, capsys, monkeypatch

@@ -68,10 +68,11 @@ def calibration_entry() -> dict:
     return {"parameters": "best fit", **file_entry(levers.file, levers.sha256), "levers": values}
 
 
-def provenance(started: str) -> dict:
-    """How a result folder was made: the command, code, packages and times (every manifest)."""
+def provenance(started: str, program: str = "ifrp", argv: list[str] | None = None) -> dict:
+    """How a result folder was made: the command (`program` and its arguments, by default this
+    process's), code, packages and times (every manifest)."""
     return {
-        "command": " ".join(["ifrp", *sys.argv[1:]]),
+        "command": " ".join([program, *(sys.argv[1:] if argv is None else argv)]),
         "git": git_state(),
         "packages": package_versions(),
         "python": sys.version.split()[0],

@@ -11,14 +11,15 @@ manifest.json says, for each screenshot in it, which command, commit and calibra
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from pathlib import Path
 
+from experiments.core.inputs import read_json
 from experiments.core.manifest import calibration_entry, now, provenance
-from experiments.core.outputs import write_json
+from experiments.core.outputs import check_writable, write_json
 from experiments.explorer.chromium import CHROMIUM_ARGS, find_chromium
+from model.schema import ScenarioError
 
 READY = ".cumulative-figure img"
 
@@ -56,18 +57,14 @@ def screenshot(path: Path, width: int = 1400, height: int = 1000) -> None:
 
 
 def recorded(folder: Path) -> dict:
-    """The entries of the folder's manifest.json ({} if there is none); ValueError naming the
-    file if it is not a JSON object."""
+    """The entries of the folder's manifest.json ({} if there is none); ScenarioError naming
+    the file if it is not a JSON object."""
     manifest = folder / "manifest.json"
-    if not manifest.exists():
-        return {}
-    try:
-        entries = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{manifest}: not a manifest ({error})") from None
-    if not isinstance(entries, dict):
-        raise ValueError(f"{manifest}: not a manifest (not a JSON object)")
-    return entries
+    return (
+        read_json(manifest, "a manifest: screenshot -> how it was made")
+        if manifest.exists()
+        else {}
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -85,19 +82,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         parser.error(f"{args.path}: the screenshot's file name must end in .png, .jpg or .jpeg")
     try:  # before the browser starts: a bad folder or manifest stops it with nothing written
+        check_writable(args.path.parent, "path")
         entries = recorded(args.path.parent)
-        args.path.parent.mkdir(parents=True, exist_ok=True)
-    except ValueError as error:
+    except ScenarioError as error:
         parser.error(str(error))
-    except (FileExistsError, NotADirectoryError):
-        parser.error(f"{args.path.parent}: a part of the path is a file, not a folder")
-    except OSError as error:
-        parser.error(f"{args.path.parent}: {error.strerror or error}")
     started = now()
     calibration = calibration_entry()  # the explorer's server loads the same adopted files
+    args.path.parent.mkdir(parents=True, exist_ok=True)
     screenshot(args.path)
-    command = " ".join([parser.prog, *(sys.argv[1:] if argv is None else argv)])
-    made = {**provenance(started), "command": command}
+    made = provenance(started, parser.prog, argv)
     made |= {"scenario": "baseline", "calibration": calibration}
     write_json(args.path.parent / "manifest.json", {**entries, args.path.name: made})
     print(f"saved {args.path}")

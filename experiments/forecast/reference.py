@@ -21,7 +21,7 @@ import pandas as pd
 from experiments.cli import EXIT_BAD_INPUT, describe_os_error
 from experiments.core.arguments import integer_in
 from experiments.core.manifest import ROOT
-from experiments.core.outputs import write_atomic, write_json
+from experiments.core.outputs import check_writable, write_atomic, write_json
 from experiments.forecast import readme
 from experiments.forecast.checks import check_table, load_checks
 from experiments.run.one import RunOptions, run_and_write
@@ -118,8 +118,7 @@ def render(args: argparse.Namespace) -> int:
 def make(args: argparse.Namespace) -> int:
     """Run the forecast, keep what the README shows and rewrite the README from it."""
     args.readme.read_text(encoding="utf-8")  # before the run: a bad --readme or --out stops it
-    if args.out.exists() and not args.out.is_dir():
-        raise ScenarioError(str(args.out), "--out", "a file", "a folder, for the kept files")
+    check_writable(args.out, "--out")
     options = RunOptions(
         args.replicates, args.seed, posterior=True, workers=args.workers, force=True, quiet=True
     )
