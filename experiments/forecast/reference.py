@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -131,11 +130,11 @@ def make(args: argparse.Namespace) -> int:
 
 
 def keep(run_folder: Path, out: Path, checks: pd.DataFrame) -> None:
-    """Copy what the README shows into `out`, with the checks and the run's provenance."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Copy what the README shows into `out`, with the checks and the run's provenance (each
+    file whole or not at all: `out` may hold the files a README already shows)."""
     for source, name in KEPT:
-        shutil.copyfile(run_folder / source, out / name)
-    checks.to_csv(out / "checks.csv", index=False)
+        write_atomic(out / name, (run_folder / source).read_bytes())
+    write_atomic(out / "checks.csv", checks.to_csv(index=False))
     manifest = json.loads((run_folder / "manifest.json").read_text(encoding="utf-8"))
     write_json(out / "manifest.json", provenance(manifest))
 
