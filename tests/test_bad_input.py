@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import socket
 from pathlib import Path
 
 import pytest
@@ -574,3 +575,17 @@ def test_the_explorer_server_refuses_a_port_out_of_range(capsys):
         serve(["--port", "70000"])
     assert stop.value.code == 2
     assert "70000 is out of range (allowed: 0..65535)" in capsys.readouterr().err
+
+
+def test_the_explorer_server_refuses_a_taken_port_and_a_missing_app(capsys):
+    from experiments.explorer.server import main as serve
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert serve(["--port", str(port)]) == 2
+    line = capsys.readouterr().err.strip()
+    assert f"cannot listen on 127.0.0.1, port {port}" in line and "\n" not in line
+    assert serve(["--port", "0", "--app", "no_such_app_module"]) == 2
+    assert "--app: no Solara app 'no_such_app_module'" in capsys.readouterr().err

@@ -30,6 +30,7 @@ import argparse
 import importlib.util
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -81,6 +82,8 @@ OFFLINE_ENVIRONMENT = {
     "MPLBACKEND": "Agg",  # figures are drawn in server threads, never in a window
 }
 
+EXIT_BAD_INPUT = 2  # as every ifrp command: the address or app asked for cannot be served
+APP_FORMS = "a module name or a .py file defining Page"
 INSTALL_HINT = "install the viz extra: pip install '.[viz]' (or make explore)"
 
 
@@ -193,12 +196,40 @@ def _app_exists(app: str) -> bool:
         return False
 
 
+def unusable_address(host: str, port: int) -> str | None:
+    """Why the server could not listen on `host`:`port` (a taken port, a host that is not
+    this machine's), or None: found before the server starts, as uvicorn would bind it."""
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as error:  # socket.gaierror included
+        return error.strerror or str(error)
+    return None
+
+
+def _refusal(host: str, port: int, app: str) -> str | None:
+    """What is wrong with the app or address asked for, before anything is imported or bound."""
+    if not _app_exists(app):
+        return f"--app: no Solara app {app!r} (allowed: {APP_FORMS})"
+    unusable = unusable_address(host, port)
+    if unusable is not None:
+        allowed = "an address of this machine and a free port on it (port 0: any free port)"
+        return (
+            f"--host/--port: cannot listen on {host}, port {port}: {unusable} (allowed: {allowed})"
+        )
+    return None
+
+
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: str = DEFAULT_APP) -> int:
     """Serve `app` (a module name or .py file defining `Page`) until Ctrl-C; exit status.
 
     Blocks. Prints the address once the server answers. Port 0 picks a free port.
-    Returns 0 after Ctrl-C (or SIGTERM), 1 if the viz extra is missing or the server
-    cannot start (e.g. the port is taken).
+    Returns 0 after Ctrl-C (or SIGTERM), 2 if `host`:`port` cannot be listened on (a taken
+    port) or there is no such `app`, 1 if the viz extra is missing or the server fails to start.
     """
     main_thread = threading.current_thread() is threading.main_thread()
     # SIGTERM as Ctrl-C: uvicorn shuts down gracefully on either, then re-raises it
@@ -214,6 +245,10 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, app: str = DEFAULT
 
 
 def _serve(host: str, port: int, app: str) -> int:
+    refusal = _refusal(host, port, app)
+    if refusal is not None:
+        print(f"error: {refusal}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         import uvicorn
 
@@ -229,9 +264,6 @@ def _serve(host: str, port: int, app: str) -> int:
             "fetch them from a CDN, which a closed network cannot reach.",
             file=sys.stderr,
         )
-        return 1
-    if not _app_exists(app):
-        print(f"error: no Solara app {app!r} (a module name or a .py file)", file=sys.stderr)
         return 1
     os.environ["SOLARA_APP"] = app  # read when solara.server.app is imported (just below)
     import solara.server.starlette
@@ -268,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--port", type=integer_in(0, 65535), default=DEFAULT_PORT, help="0: a free port"
     )
-    parser.add_argument("--app", default=DEFAULT_APP, help="module name or .py file")
+    parser.add_argument("--app", default=DEFAULT_APP, help=APP_FORMS)
     args = parser.parse_args(argv)
     return serve(args.host, args.port, args.app)
 
