@@ -328,3 +328,33 @@ def test_every_committed_result_folder_carries_its_manifest() -> None:
         assert manifest.is_file(), f"{folder.relative_to(ROOT)} has no manifest.json"
         text = manifest.read_text(encoding="utf-8")
         assert re.search(r'"commit": "[0-9a-f]{40}"', text), f"{manifest}: no commit recorded"
+
+
+def scenario_examples() -> list[tuple[str, int, str]]:
+    """The ```toml blocks of README.md and docs/ODD.md that are scenarios (not sweep files):
+    (document, line of the block, text)."""
+    examples = []
+    for path in (ROOT / "README.md", ODD):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"^```toml\n(.*?)^```", text, re.DOTALL | re.MULTILINE):
+            block = match.group(1)
+            if not re.search(r"^(design|\[\[levers\]\])", block, re.MULTILINE):
+                examples.append((path.name, text.count("\n", 0, match.start()) + 1, block))
+    return examples
+
+
+@pytest.mark.parametrize("document, line, block", scenario_examples())
+def test_every_scenario_example_in_the_documents_loads(document, line, block, tmp_path) -> None:
+    from model.scenario import load_scenario
+
+    path = tmp_path / f"{document}-{line}.toml"
+    path.write_text(block, encoding="utf-8")
+    load_scenario(path)  # a ScenarioError names the field and what is allowed
+
+
+def test_the_examples_are_found() -> None:
+    assert [(document, block.count("\n") > 3) for document, _, block in scenario_examples()] == [
+        ("README.md", True),
+        ("README.md", True),
+        ("ODD.md", True),
+    ]
