@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     # on the way out, which the default (an immediate exit) would leak.
     previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
     try:
+        refuse_inputs_under_forced_out(args)
         return args.func(args)
     except ScenarioError as error:
         print(f"ifrp: error: {error}", file=sys.stderr)
@@ -113,6 +115,34 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+def refuse_inputs_under_forced_out(args: argparse.Namespace) -> None:
+    """--force replaces --out whole: refuse it when it is, or holds, a file or folder the command
+    reads (a run folder to compare, a scenario file, a priors file...), which it would delete."""
+    out, force = getattr(args, "out", None), getattr(args, "force", False)
+    if out is None or not force:
+        return
+    folder = Path(out).resolve()
+    for name, value in vars(args).items():
+        for path in () if name == "out" else _given_paths(value):
+            resolved = path.resolve()
+            if resolved == folder or folder in resolved.parents:
+                raise ScenarioError(
+                    str(out),
+                    "--out",
+                    f"holds {path}, which this command reads: --force would delete it",
+                    "a folder that holds none of the command's inputs",
+                )
+
+
+def _given_paths(value: object) -> list[Path]:
+    """The paths among an option's values (a scenario is a name or a path: a path if it exists)."""
+    if isinstance(value, list | tuple):
+        return [path for item in value for path in _given_paths(item)]
+    if isinstance(value, Path) or (isinstance(value, str) and os.path.exists(value)):
+        return [Path(value)]
+    return []
 
 
 def _interrupt(signum, frame) -> None:

@@ -372,3 +372,34 @@ def test_every_help_text_reads_as_written(capsys):
             parser.parse_args([command, "--help"] if command else ["--help"])
         shown = capsys.readouterr().out
         assert "%%" not in shown and "%(" not in shown, command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("compare", "{run}", "{other}"),
+        ("validate", "{run}", "--observed", "{other}/observed.csv"),
+        ("run", "{run}/scenario.toml", "--replicates", "1"),
+        ("sweep", "{other}/sweep.toml"),
+    ],
+    ids=["the run compared", "the run validated", "the scenario", "nothing but a sibling"],
+)
+def test_force_never_deletes_what_the_command_reads(command, tmp_path, ifrp, no_run_figures):
+    """--out RUN --force replaces RUN whole: refused while RUN is, or holds, an input."""
+    run, other = tmp_path / "run", tmp_path / "other"
+    for folder in (run, other):
+        folder.mkdir()
+        (folder / "manifest.json").write_text('{"command": "ifrp run"}\n', encoding="utf-8")
+    (run / "scenario.toml").write_text(f"[population]\nundocumented = {PERSONS}\n", "utf-8")
+    (other / "observed.csv").write_text("date,series,value,kind\n", encoding="utf-8")
+    (other / "sweep.toml").write_text("design = 'nonsense'\n", encoding="utf-8")
+    kept = sorted(path.name for path in run.iterdir())
+    args = [part.format(run=run, other=other) for part in command]
+    status, _, err = ifrp(*args, "--out", run, "--force")
+    assert status == 2
+    line = err.strip()
+    if command[0] == "sweep":  # the sweep file lies elsewhere: its own error, not this one
+        assert "which this command reads" not in line
+        return
+    assert "which this command reads: --force would delete it" in line and "\n" not in line
+    assert sorted(path.name for path in run.iterdir()) == kept
