@@ -168,6 +168,16 @@ CASES = [
         "checkpoints.wagah",
     ),
     case(
+        "new row with an empty id",
+        '[checkpoints.""]\nname = "Nowhere"\n',
+        "checkpoints.''",
+    ),
+    case(
+        "new row with an id that is not a plain word",
+        '[provinces."gilgit baltistan"]\nname = "Gilgit-Baltistan"\n',
+        "provinces.'gilgit baltistan'",
+    ),
+    case(
         "status targeted by two phases",
         '[phases.phase2]\nstatuses = ["undocumented"]\nannouncement = 2023-11-01\n'
         "deadline = 2023-11-02\nenforcement_start = 2023-11-03\n",
