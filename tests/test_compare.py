@@ -4,6 +4,7 @@ replicates (checked against the summary files by hand), and cumulative departure
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -239,3 +240,15 @@ def test_run_folder_labels_avoid_repeats_and_the_comparison_folder():
 
     names = ["comparison.toml", "a/x.toml", "x", "comparison", "x"]
     assert _labels(names) == ["comparison-1", "x", "x-2", "comparison-3", "x-4"]
+
+
+def test_a_total_that_is_not_the_sum_of_its_routes_is_refused(tmp_path, ifrp, folders):
+    edited = tmp_path / "edited"
+    shutil.copytree(folders["base"], edited)
+    summary = pd.read_csv(edited / "summary.csv", dtype={"seed": str})
+    summary.loc[1, "total"] += 1  # still a whole number of persons
+    summary.to_csv(edited / "summary.csv", index=False)
+    status, _, err = ifrp("compare", folders["other"], edited, "--out", tmp_path / "x")
+    assert status == 2
+    assert "summary.csv: line 3: a total other than khyber_pakhtunkhwa + balochistan" in err
+    assert not (tmp_path / "x").exists()

@@ -544,7 +544,8 @@ def damage(draw) -> tuple[str, object]:
         return name, _drop_line(draw(st.integers(0, 1_000_000)))
     if how == "field":  # a row with one more field than the header
         return name, _extra_field(draw(st.integers(0, 1_000_000)))
-    cell = draw(st.sampled_from(["x", "", "inf", "-nan"]))
+    # Not a count (persons, replicates): a fraction, a negative, more than floats count exactly.
+    cell = draw(st.sampled_from(["x", "", "inf", "-nan", "-5", "2.5", "1e300"]))
     return name, _replace_cell(draw(st.integers(0, 1_000_000)), cell)
 
 

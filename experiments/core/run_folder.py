@@ -101,14 +101,22 @@ def _check_table(table: pd.DataFrame, file: Path, columns: tuple[str, ...]) -> N
         _refuse_row(empty[column], file, f"no {column} (a truncated file?)")
 
 
+# Counts are exact in a float below 2**53; more persons than that is no count ifrp wrote.
+LARGEST_COUNT = 2**53
+
+
 def _numbers(table: pd.DataFrame, file: Path, keep: tuple[str, ...]) -> pd.DataFrame:
-    """The table with every column but `keep` as finite numbers (all that ifrp writes)."""
+    """The table with every column but `keep` as counts: whole numbers >= 0, all that ifrp
+    writes there (replicates, persons)."""
     table = table.copy()
     for column in table.columns.drop(list(keep), errors="ignore"):
         values = pd.to_numeric(table[column], errors="coerce")
         bad = values.isna() | ~np.isfinite(values)
         if bad.any():
             _refuse_row(bad, file, f"a {column} that is not a number")
+        bad = (values < 0) | (values % 1 != 0) | (values >= LARGEST_COUNT)
+        if bad.any():
+            _refuse_row(bad, file, f"a {column} that is not a whole number >= 0")
         table[column] = values
     return table
 
@@ -136,6 +144,10 @@ def _check_summary(summary: pd.DataFrame, seeds: list[int], file: Path) -> None:
             f"{len(seeds)} replicates with their seeds"
         )
         raise ScenarioError(str(file), "replicate, seed", problem, "the rows the manifest lists")
+    if {"total", *ROUTES} <= set(summary.columns):  # an output it lacks is left out of tables
+        differs = summary[list(ROUTES)].sum(axis=1) != summary["total"]
+        if differs.any():
+            _refuse_row(differs, file, f"a total other than {' + '.join(ROUTES)}")
 
 
 def _check_daily(daily: pd.DataFrame, seeds: list[int], report_date: str, file: Path) -> None:
