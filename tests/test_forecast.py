@@ -238,3 +238,74 @@ def test_a_bad_destination_is_refused_before_the_forecast_runs(bad, tmp_path, ca
     assert len(err.splitlines()) == 1 and str(given[bad]) in err
     assert not (tmp_path / "run").exists()
     assert (tmp_path / "a file").read_text(encoding="utf-8") == "kept"
+
+
+def _no_run(monkeypatch):
+    """Make the forecast's run fail the test: a refusal must come before it."""
+    monkeypatch.setattr(reference, "run_and_write", lambda *a, **k: pytest.fail("the run started"))
+
+
+def _arguments(tmp_path: Path) -> list[str]:
+    readme_copy = tmp_path / "README.md"
+    readme_copy.write_text((ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    arguments = ["--replicates", "1", "--workers", "1", "--run-out", str(tmp_path / "run")]
+    return [*arguments, "--readme", str(readme_copy), "--out", str(tmp_path / "kept")]
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "baseline_to_15_january"])
+def test_a_scenario_that_is_no_forecast_is_refused_before_the_run(
+    scenario, tmp_path, capsys, monkeypatch
+):
+    """Only a run past timeline.forecast_start draws (and records) the forecast's priors."""
+    _no_run(monkeypatch)
+    assert reference.main([*_arguments(tmp_path), "--scenario", scenario]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"{scenario}: --scenario:" in err and "timeline.forecast_start" in err
+    assert "drive_2023_2025" in err
+    assert not (tmp_path / "kept").exists() and not (tmp_path / "run").exists()
+
+
+def test_a_readme_without_the_forecast_section_is_refused_before_the_run(
+    tmp_path, capsys, monkeypatch
+):
+    _no_run(monkeypatch)
+    plain = tmp_path / "plain.md"
+    plain.write_text("# a README with no forecast section\n", encoding="utf-8")
+    assert reference.main([*_arguments(tmp_path), "--readme", str(plain)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"{reference.PROG}: error: {plain}: (forecast section):")
+    assert readme.BEGIN in err and readme.END in err
+    assert not (tmp_path / "kept").exists() and not (tmp_path / "run").exists()
+    assert plain.read_text(encoding="utf-8") == "# a README with no forecast section\n"
+
+
+def test_an_out_holding_other_files_is_refused_before_the_run(tmp_path, capsys, monkeypatch):
+    """The forecast never mixes its files with a user's: only a new or empty folder, or one
+    holding nothing but what the forecast writes, is taken as --out."""
+    _no_run(monkeypatch)
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "thesis.docx").write_bytes(b"chapter one")
+    (out / "checks.csv").write_text("mine\n", encoding="utf-8")
+    assert reference.main([*_arguments(tmp_path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"{out}: --out: holds other files" in err and "thesis.docx" in err
+    assert "a new or empty folder, or a forecast folder" in err
+    assert (out / "thesis.docx").read_bytes() == b"chapter one"
+    assert (out / "checks.csv").read_text(encoding="utf-8") == "mine\n"
+    assert sorted(path.name for path in out.iterdir()) == ["checks.csv", "thesis.docx"]
+    assert not (tmp_path / "run").exists()
+    # A forecast folder (with a killed write's leftover), an empty and a new folder are taken.
+    forecast = tmp_path / "forecast"
+    forecast.mkdir()
+    for name in (*reference.WRITTEN, ".manifest.json.tmp-123"):
+        (forecast / name).write_text("x", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    for taken in (forecast, tmp_path / "empty", tmp_path / "new"):
+        reference.check_out(taken)
+    (forecast / "figures").mkdir()  # a folder, even of a forecast's name, is not the forecast's
+    with pytest.raises(ScenarioError, match="figures"):
+        reference.check_out(forecast)

@@ -32,12 +32,19 @@ ROUTE_LABELS = {
 SIGNIFICANT = 0.05  # the p-value below which a correlation is shown in bold
 
 
-def render(text: str, folder: Path) -> str:
-    """`text` (the README) with its forecast section rewritten from `folder`'s files."""
+def render(text: str, folder: Path, source: str = "README") -> str:
+    """`text` (the README, read from `source`) with its forecast section rewritten from
+    `folder`'s files."""
+    check_markers(text, source)
+    return BLOCK.sub(lambda _: f"{BEGIN}\n\n{section(folder)}\n{END}", text)
+
+
+def check_markers(text: str, source: str = "README") -> None:
+    """Refuse a README (`text`, read from `source`) without exactly one forecast section, in
+    one line naming `source`: `make forecast` checks it before its run."""
     if len(BLOCK.findall(text)) != 1:
         problem = "needs exactly one forecast section"
-        raise ScenarioError("README", "(forecast section)", problem, f"{BEGIN} ... {END}")
-    return BLOCK.sub(lambda _: f"{BEGIN}\n\n{section(folder)}\n{END}", text)
+        raise ScenarioError(source, "(forecast section)", problem, f"{BEGIN} ... {END}")
 
 
 def section(folder: Path) -> str:

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from experiments.cli import EXIT_BAD_INPUT, describe_os_error
+from experiments.core import library
 from experiments.core.arguments import integer_in
 from experiments.core.manifest import ROOT
 from experiments.core.outputs import check_writable, write_atomic, write_json
 from experiments.forecast import readme
 from experiments.forecast.checks import check_table, load_checks
+from experiments.forecast.priors import applies
 from experiments.run.one import RunOptions, run_and_write
 from model.schema import ScenarioError
 
@@ -35,6 +38,8 @@ KEPT = (
     ("sensitivity.csv", "sensitivity.csv"),
     ("figures/cumulative_by_status.png", "cumulative_by_status.png"),
 )
+# Every file `keep` writes in --out: an existing --out holding anything else is refused.
+WRITTEN = (*(name for _, name in KEPT), "checks.csv", "manifest.json")
 
 
 PROG = "python -m experiments.forecast"
@@ -102,31 +107,76 @@ def parser() -> argparse.ArgumentParser:
 def check(args: argparse.Namespace) -> int:
     """0 if the README's forecast section is what the files say, else 1."""
     text = args.readme.read_text(encoding="utf-8")
-    stale = readme.render(text, args.out) != text
+    stale = readme.render(text, args.out, str(args.readme)) != text
     print(f"{args.readme} is {'out of date: run make forecast' if stale else 'current'}")
     return 1 if stale else 0
 
 
 def render(args: argparse.Namespace) -> int:
     """Rewrite the README's forecast section from the files, without running anything."""
-    write_atomic(args.readme, readme.render(args.readme.read_text(encoding="utf-8"), args.out))
+    text = args.readme.read_text(encoding="utf-8")
+    write_atomic(args.readme, readme.render(text, args.out, str(args.readme)))
     print(f"{args.readme} updated from {args.out}")
     return 0
 
 
 def make(args: argparse.Namespace) -> int:
     """Run the forecast, keep what the README shows and rewrite the README from it."""
-    args.readme.read_text(encoding="utf-8")  # before the run: a bad --readme or --out stops it
+    # Before the run: a bad --readme, --out or --scenario stops it, with nothing written.
+    text = args.readme.read_text(encoding="utf-8")
     check_writable(args.out, "--out")
+    check_out(args.out)
+    readme.check_markers(text, str(args.readme))
+    check_scenario(args.scenario)
     options = RunOptions(
         args.replicates, args.seed, posterior=True, workers=args.workers, force=True, quiet=True
     )
     run = run_and_write(args.scenario, args.run_out, options)
     keep(run.folder, args.out, check_table(run.results, load_checks()))
-    text = readme.render(args.readme.read_text(encoding="utf-8"), args.out)
+    text = readme.render(args.readme.read_text(encoding="utf-8"), args.out, str(args.readme))
     write_atomic(args.readme, text)
     print(f"forecast written to {args.out}; {args.readme} updated")
     return 0
+
+
+def check_out(out: Path) -> None:
+    """Refuse an --out that is a file or a folder holding anything but what `keep` writes (and
+    the temporary files of a killed `write_atomic`): the forecast's files must never be mixed
+    with a user's."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ScenarioError(str(out), "--out", "is a file", "a new or empty folder")
+    leftover = re.compile(r"\.(" + "|".join(map(re.escape, WRITTEN)) + r")\.tmp-\d+")
+    others = sorted(
+        entry.name
+        for entry in out.iterdir()
+        if not (entry.is_file() and (entry.name in WRITTEN or leftover.fullmatch(entry.name)))
+    )
+    if others:
+        shown = ", ".join(map(repr, others[:3])) + (", ..." if len(others) > 3 else "")
+        raise ScenarioError(
+            str(out),
+            "--out",
+            f"holds other files than the forecast's ({shown})",
+            "a new or empty folder, or a forecast folder, holding only " + ", ".join(WRITTEN),
+        )
+
+
+def check_scenario(name: str) -> None:
+    """Refuse a scenario that ends within the calibrated window: `ifrp run --posterior` draws
+    the forecast's priors (and its manifest records calibration.forecast_priors) only for a run
+    past timeline.forecast_start (`experiments.forecast.priors.applies`)."""
+    scenario = library.resolve(name)
+    if not applies(scenario):
+        timeline = scenario.timeline
+        raise ScenarioError(
+            name,
+            "--scenario",
+            f"ends on {timeline.end}, before timeline.forecast_start ({timeline.forecast_start}): "
+            "not a forecast, it draws none of the forecast's priors",
+            f"a scenario that runs past timeline.forecast_start, as {SCENARIO}",
+        )
 
 
 def keep(run_folder: Path, out: Path, checks: pd.DataFrame) -> None:
