@@ -54,7 +54,7 @@ class Field:
         if self.low is None and self.high is None:
             return {"str": "text", "date": "a date YYYY-MM-DD"}.get(self.kind, self.kind)
         noun = {"int": "an integer", "float": "a number", "date": "a date"}[self.kind]
-        units = f" {self.units}" if self.units else ""
+        units = f" {self.units}" if self.units and self.units != self.kind else ""  # not "date"
         return f"{noun} from {self.low} to {self.high}{units}"
 
 

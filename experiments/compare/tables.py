@@ -92,7 +92,8 @@ def pair(reference: RunFolder, run: RunFolder) -> Pairing:
     )
     sizes = (len(reference.summary), len(run.summary))
     if len(merged):
-        note = f"paired on {len(merged)} replicates with the same seeds"
+        replicates = "replicate" if len(merged) == 1 else "replicates"
+        note = f"paired on {len(merged)} {replicates} with the same seeds"
         partial = len(merged) < max(sizes)
         if partial:
             note += f" (the reference has {sizes[0]} replicates, this run {sizes[1]})"
