@@ -98,7 +98,7 @@ def assemble_problem(
     before any run."""
     observations = load_observations(observations_file)
     levels = tuple((name, level.value) for name, level in load_levels(levels_file).items())
-    priors = tuple(load_priors(priors_file))
+    priors = tuple(load_priors(priors_file, base))
     scenario = calibration_scenario(base, observations)
     problem = Problem(scenario, priors, tuple(observations), levels, seed, whole_cube(len(priors)))
     centre = problem.natural(np.full(problem.dimension, 0.5))[0]
@@ -115,15 +115,36 @@ def searched_box(problem: Problem, args: argparse.Namespace):
         return whole_cube(problem.dimension)
     start = read_levers(args.start, "a header of the priors' levers, then one row of values")
     file = str(args.start)
-    if sorted(start.names) != sorted(problem.names) or len(start.rows) != 1:
-        problem_text = f"{len(start.rows)} row(s) of {', '.join(start.names)}"
-        raise ScenarioError(file, "(header)", problem_text, "one row of the priors' levers")
+    if sorted(start.names) != sorted(problem.names):
+        raise ScenarioError(file, "(header)", _differences(start.names, problem.names), START)
+    if len(start.rows) != 1:
+        raise ScenarioError(file, "(rows)", f"{len(start.rows)} rows", START)
     values = np.array([start.rows[0][start.names.index(name)] for name in problem.names])
     unit = problem.unit(values)[0]
     outside = [n for n, u in zip(problem.names, unit, strict=True) if not 0 <= u <= 1]
     if outside:
         raise ScenarioError(file, outside[0], "outside its prior's range", "within the prior")
     return box_around(unit, width)
+
+
+START = "one row of the priors' levers (or --start-width 1: the whole prior, no start point)"
+
+
+def _differences(names: tuple[str, ...], levers: tuple[str, ...]) -> str:
+    """How a start file's header differs from the priors' levers: missing, extra, repeated."""
+    missing = [name for name in levers if name not in names]
+    extra = [name for name in names if name not in levers]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    parts = [
+        f"{label}: {', '.join(found)}"
+        for label, found in (
+            ("missing (in the priors, not here)", missing),
+            ("extra (here, not in the priors)", extra),
+            ("named twice", repeated),
+        )
+        if found
+    ]
+    return "; ".join(parts)
 
 
 def write_results(
