@@ -599,3 +599,23 @@ def test_the_explorer_server_refuses_a_taken_port_and_a_missing_app(capsys):
     assert f"cannot listen on 127.0.0.1, port {port}" in line and "\n" not in line
     assert serve(["--port", "0", "--app", "no_such_app_module"]) == 2
     assert "--app: no Solara app 'no_such_app_module'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name, text, problem",
+    [
+        ("app.csv", "date,value\n", "is not a .py or .ipynb file"),
+        ("app.py", "def Page(:\n", "is not valid Python (invalid syntax"),
+        ("app.py", "page = 1\n", "defines no Page at its top level"),
+    ],
+    ids=["not Python", "a syntax error", "no Page"],
+)
+def test_the_explorer_server_reads_an_app_file_before_serving_it(
+    name, text, problem, tmp_path, capsys
+):
+    from experiments.explorer.server import main as serve
+
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    assert serve(["--port", "0", "--app", str(tmp_path / name)]) == 2
+    line = capsys.readouterr().err.strip()
+    assert problem in line and "\n" not in line

@@ -27,6 +27,7 @@ printed address gives it.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import os
 import signal
@@ -186,14 +187,40 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _app_exists(app: str) -> bool:
-    name = app.rsplit(":", 1)[0] if ":" in app[2:] else app  # "module:Page", not "C:\\..."
-    if name.endswith((".py", ".ipynb")) or os.sep in name:
-        return Path(name).exists()
+def _app_problem(app: str) -> str | None:
+    """What keeps `app` from being served (Solara would fail on it with a traceback), or None.
+    A .py file is read and parsed, not run: it must define `Page` at its top level."""
+    name, _, component = app.rpartition(":") if ":" in app[2:] else (app, "", "Page")
+    if not (name.endswith((".py", ".ipynb")) or os.sep in name):
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # a parent package is missing, or a relative name
+            found = False
+        return None if found else f"no Solara app {app!r}"
+    path = Path(name)
+    if path.suffix not in (".py", ".ipynb") or not path.is_file():
+        return f"{app!r} is not a .py or .ipynb file"
+    if path.suffix == ".ipynb":
+        return None
     try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):  # a parent package is missing, or a relative name
-        return False
+        tree = ast.parse(path.read_bytes(), filename=name)
+    except (SyntaxError, ValueError) as error:  # ValueError: a null byte
+        return f"{app!r} is not valid Python ({error})"
+    if component not in _top_level_names(tree):
+        return f"{app!r} defines no {component} at its top level"
+    return None
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+    return names
 
 
 def unusable_address(host: str, port: int) -> str | None:
@@ -213,8 +240,9 @@ def unusable_address(host: str, port: int) -> str | None:
 
 def _refusal(host: str, port: int, app: str) -> str | None:
     """What is wrong with the app or address asked for, before anything is imported or bound."""
-    if not _app_exists(app):
-        return f"--app: no Solara app {app!r} (allowed: {APP_FORMS})"
+    problem = _app_problem(app)
+    if problem is not None:
+        return f"--app: {problem} (allowed: {APP_FORMS})"
     unusable = unusable_address(host, port)
     if unusable is not None:
         allowed = "an address of this machine and a free port on it (port 0: any free port)"
