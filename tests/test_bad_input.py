@@ -562,7 +562,12 @@ def test_a_damaged_screenshot_manifest_is_refused_before_the_browser_starts(
 
 @pytest.mark.parametrize(
     "path, problem",
-    [("taken/explorer.png", "is a file, not a folder"), ("explorer.txt", "must end in .png")],
+    [
+        ("taken/explorer.png", "is a file, not a folder"),
+        ("explorer.txt", "must end in .png"),
+        ("n" * 300 + ".png", "is too long (304 bytes)"),
+    ],
+    ids=["under a file", "not an image", "a name too long"],
 )
 def test_a_screenshot_that_cannot_be_written_is_refused_before_the_browser_starts(
     path, problem, tmp_path, capsys, monkeypatch
@@ -619,3 +624,17 @@ def test_the_explorer_server_reads_an_app_file_before_serving_it(
     assert serve(["--port", "0", "--app", str(tmp_path / name)]) == 2
     line = capsys.readouterr().err.strip()
     assert problem in line and "\n" not in line
+
+
+def test_a_screenshot_never_edits_another_commands_manifest(tmp_path, capsys, monkeypatch):
+    """A run folder's manifest.json is the run's: a screenshot saved there must not add to it."""
+    from experiments.explorer import screenshot
+
+    manifest = '{"command": "ifrp run baseline", "seeds": [1]}\n'
+    (tmp_path / "manifest.json").write_text(manifest, encoding="utf-8")
+    monkeypatch.setattr(screenshot, "screenshot", lambda path: pytest.fail("browser started"))
+    with pytest.raises(SystemExit) as stop:
+        screenshot.main([str(tmp_path / "shot.png")])
+    assert stop.value.code == 2
+    assert "another command's manifest" in capsys.readouterr().err.strip().splitlines()[-1]
+    assert (tmp_path / "manifest.json").read_text(encoding="utf-8") == manifest

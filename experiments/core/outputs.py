@@ -50,11 +50,7 @@ def check_writable(out: Path, option: str = "--out") -> None:
     if not existing.is_dir():
         problem = f"{existing} is a file, not a folder"
         raise ScenarioError(str(out), option, problem, "a path through folders")
-    longest = _name_max(existing) - TEMPORARY_SUFFIX
-    for name in out.relative_to(existing).parts:
-        if len(os.fsencode(name)) > longest:
-            problem = f"the name {name[:24]}... is too long ({len(os.fsencode(name))} bytes)"
-            raise ScenarioError(str(out), option, problem, f"names of up to {longest} bytes")
+    _check_names(out, out.relative_to(existing).parts, existing, option)
     # write_folder writes a temporary sibling of `out`; a sweep and a calibration write in it.
     for folder in {existing, existing.parent} if existing == out else {existing}:
         try:
@@ -62,6 +58,22 @@ def check_writable(out: Path, option: str = "--out") -> None:
         except OSError as error:
             problem = f"cannot write in {folder}: {error.strerror or error}"
             raise ScenarioError(str(out), option, problem, "a folder you can write in") from None
+
+
+def check_file_name(path: Path, option: str) -> None:
+    """Refuse a file whose name is too long for its folder (with room for write_atomic's
+    temporary suffix), before any work; check_writable checks the folder."""
+    path = Path(os.path.abspath(path))
+    existing = next(folder for folder in path.parents if os.path.lexists(folder))
+    _check_names(path, (path.name,), existing, option)
+
+
+def _check_names(out: Path, names: tuple[str, ...], existing: Path, option: str) -> None:
+    longest = _name_max(existing) - TEMPORARY_SUFFIX
+    for name in names:
+        if len(os.fsencode(name)) > longest:
+            problem = f"the name {name[:24]}... is too long ({len(os.fsencode(name))} bytes)"
+            raise ScenarioError(str(out), option, problem, f"names of up to {longest} bytes")
 
 
 def _name_max(folder: Path) -> int:

@@ -17,11 +17,14 @@ from pathlib import Path
 
 from experiments.core.inputs import read_json
 from experiments.core.manifest import calibration_entry, now, provenance
-from experiments.core.outputs import check_writable, write_json
+from experiments.core.outputs import check_file_name, check_writable, write_json
 from experiments.explorer.chromium import CHROMIUM_ARGS, find_chromium
 from model.schema import ScenarioError
 
 READY = ".cumulative-figure img"
+
+
+PROG = "python -m experiments.explorer.screenshot"
 
 
 def start_server() -> tuple[subprocess.Popen, str]:
@@ -56,21 +59,27 @@ def screenshot(path: Path, width: int = 1400, height: int = 1000) -> None:
         server.wait(timeout=30)
 
 
+SCREENSHOTS = "a manifest: screenshot -> how it was made"
+
+
 def recorded(folder: Path) -> dict:
     """The entries of the folder's manifest.json ({} if there is none); ScenarioError naming
-    the file if it is not a JSON object."""
+    the file if it is not a JSON object of screenshots (a run folder's, say, which must not be
+    edited)."""
     manifest = folder / "manifest.json"
-    return (
-        read_json(manifest, "a manifest: screenshot -> how it was made")
-        if manifest.exists()
-        else {}
-    )
+    if not manifest.exists():
+        return {}
+    entries = read_json(manifest, SCREENSHOTS)
+    for name, entry in entries.items():
+        made = entry.get("command", "") if isinstance(entry, dict) else ""
+        if not str(made).startswith(PROG):
+            problem = f"{name!r} is not a screenshot's entry: another command's manifest"
+            raise ScenarioError(str(manifest), name, problem, f"{SCREENSHOTS}, or no manifest")
+    return entries
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m experiments.explorer.screenshot", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument(
         "path",
         nargs="?",
@@ -83,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"{args.path}: the screenshot's file name must end in .png, .jpg or .jpeg")
     try:  # before the browser starts: a bad folder or manifest stops it with nothing written
         check_writable(args.path.parent, "path")
+        check_file_name(args.path, "path")
         entries = recorded(args.path.parent)
     except ScenarioError as error:
         parser.error(str(error))
