@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
 import pytest
@@ -159,3 +160,13 @@ def test_a_refused_state_folder_names_the_option_that_chose_it(tmp_path):
     with pytest.raises(ScenarioError, match="--calibration") as refused:
         StateFolder(tmp_path, {"fold": "b"}, force=False, option="--calibration")
     assert "--out" not in str(refused.value)
+
+
+@pytest.mark.parametrize("stored", [1, [0.1, 0.2]], ids=["a number", "a list"])
+def test_a_stage_file_holding_another_type_is_refused_not_used(stored, tmp_path):
+    """A valid pickle of the wrong thing (an edited or swapped file) is named, not run on."""
+    state = StateFolder(tmp_path, {}, force=False)
+    (tmp_path / "state" / "best_fit.pkl").write_bytes(pickle.dumps(stored))
+    with pytest.raises(ScenarioError, match="not this stage's tuple; delete it") as refused:
+        state.load_or("best_fit", lambda: pytest.fail("recomputed"), tuple)
+    assert refused.value.file == str(tmp_path / "state" / "best_fit.pkl")

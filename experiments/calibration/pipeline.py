@@ -77,10 +77,11 @@ class StateFolder:
                     old.unlink()
         write_atomic(stamp, json.dumps({"hash": digest.hexdigest(), **config}, default=str))
 
-    def load_or(self, name: str, compute: Callable):
+    def load_or(self, name: str, compute: Callable, kind: type):
+        """The stage `name`'s result (of type `kind`): read back if finished, else computed."""
         path = self.folder / f"{name}.pkl"
         if path.exists():
-            return _unpickle(path)
+            return _unpickle(path, kind)
         value = compute()
         write_atomic(path, pickle.dumps(value))
         return value
@@ -89,13 +90,20 @@ class StateFolder:
 STATE_FILE = "a calibration's state, written by ifrp calibrate (or --force to start again)"
 
 
-def _unpickle(path: Path):
+def _unpickle(path: Path, kind: type):
     """A finished stage's result (written whole by write_atomic: damage came from elsewhere)."""
     try:
-        return pickle.loads(path.read_bytes())
+        value = pickle.loads(path.read_bytes())
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError) as error:
         problem = f"cannot be read ({type(error).__name__}); delete it to run its stage again"
         raise ScenarioError(str(path), "(file)", problem, STATE_FILE) from None
+    if not isinstance(value, kind):
+        problem = (
+            f"holds a {type(value).__name__}, not this stage's {kind.__name__}; delete it to "
+            "run its stage again"
+        )
+        raise ScenarioError(str(path), "(file)", problem, STATE_FILE)
+    return value
 
 
 # Documentation in the data tables: editing it changes no number, so no calibration.
@@ -192,6 +200,7 @@ class Stages:
         return self.state.load_or(
             "screening",
             partial(alg.morris, in_box, self.problem.dimension, trajectories, draws),
+            alg.Screening,
         )
 
     def simulator_variance(self) -> np.ndarray:
@@ -202,7 +211,7 @@ class Stages:
             centre = np.repeat(((low + high) / 2)[None, :], self.budget.variance_replicates, 0)
             return self.fitted_outputs(centre, alg.STAGE_PREDICTIVE, 0).var(axis=0, ddof=1)
 
-        return self.state.load_or("simulator_var", compute)
+        return self.state.load_or("simulator_var", compute, np.ndarray)
 
     def history_matching(self, simulator_var: np.ndarray) -> tuple[list[alg.Wave], Corners]:
         """Waves that rule out implausible regions of the searched box; returns them and the
@@ -222,7 +231,7 @@ class Stages:
                 simulator_var,
                 self.draws(alg.STAGE_HISTORY, number),
             )
-            waves.append(self.state.load_or(f"wave_{number}", wave))
+            waves.append(self.state.load_or(f"wave_{number}", wave, alg.Wave))
             low, high = alg.next_box(waves[-1])
         return waves, (low, high)
 
@@ -243,7 +252,7 @@ class Stages:
             self.budget.particles,
             self.draws(alg.STAGE_ABC, 0),
         )
-        generations = [self.state.load_or("generation_0", first)]
+        generations = [self.state.load_or("generation_0", first, alg.Generation)]
         for number in range(1, self.budget.generations):
             following = partial(
                 alg.abc_next_generation,
@@ -256,7 +265,9 @@ class Stages:
                 self.draws(alg.STAGE_ABC, number),
                 max_batches=self.budget.abc_max_batches,
             )
-            generations.append(self.state.load_or(f"generation_{number}", following))
+            generations.append(
+                self.state.load_or(f"generation_{number}", following, alg.Generation)
+            )
         return generations
 
     def posterior(self, generations: list[alg.Generation]) -> tuple[np.ndarray, np.ndarray]:
@@ -273,7 +284,7 @@ class Stages:
 
     def best_fit(self, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         compute = partial(_best_fit, self, start, self.execution, self.progress)
-        return self.state.load_or("best_fit", compute)
+        return self.state.load_or("best_fit", compute, tuple)
 
 
 def fitted_mask(observations) -> np.ndarray:
