@@ -240,7 +240,9 @@ def add_calibrate(commands: argparse._SubParsersAction) -> None:
     )
     _executor_options(parser)
     parser.add_argument(
-        "--particles", type=integer_in(1), help=f"ABC-SMC particles (default: {Budget.particles})"
+        "--particles",
+        type=integer_in(2),  # one particle has no spread to fit a kernel to
+        help=f"ABC-SMC particles (default: {Budget.particles})",
     )
     parser.add_argument(
         "--generations",

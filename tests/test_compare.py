@@ -252,3 +252,14 @@ def test_a_total_that_is_not_the_sum_of_its_routes_is_refused(tmp_path, ifrp, fo
     assert status == 2
     assert "summary.csv: line 3: a total other than khyber_pakhtunkhwa + balochistan" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_validate_checks_levels_even_where_a_plain_file_reads_none(tmp_path, ifrp, folders):
+    observed = tmp_path / "observed.csv"
+    observed.write_text("date,series,value,kind\n2023-11-01,total,1000,daily\n", "utf-8")
+    levels = tmp_path / "levels.csv"
+    levels.write_text("name,value,units,min,max,source\nshare,nan,share,0,1,x\n", "utf-8")
+    args = ["validate", folders["base"], "--observed", observed, "--levels", levels]
+    status, _, err = ifrp(*args, "--out", tmp_path / "x")
+    assert status == 2 and f"{levels}: line 2, value" in err
+    assert not (tmp_path / "x").exists()

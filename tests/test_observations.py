@@ -156,3 +156,11 @@ def test_the_shipped_observations_say_where_they_come_from_and_why_they_are_used
             assert o.observation_sd > 0
     fitted = {o.series for o in observations if o.use == "fit"}
     assert {"ministry", "un_iom_returns", "balochistan_officials", "deportations"} <= fitted
+
+
+def test_a_level_whose_range_is_upside_down_is_refused(tmp_path):
+    path = tmp_path / "levels.csv"
+    path.write_text("name,value,units,min,max,source\nshare,0.55,share,0.6,0.5,x\n", "utf-8")
+    with pytest.raises(ScenarioError, match=r"0\.5 is below min") as refused:
+        load_levels(path)
+    assert refused.value.file == str(path) and refused.value.field == "line 2, max"

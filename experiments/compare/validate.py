@@ -50,6 +50,7 @@ def command_validate(args: argparse.Namespace) -> int:
         return _validate_observations(args, out, started)
     file = str(args.observed)
     observed = read_observed(args.observed)
+    load_levels(args.levels)  # a plain file uses no level, but a bad --levels is still bad input
     run = read_run(args.run_dir)
     simulated = simulated_series(run.daily, run.manifest, observed, file)
     scores = score(observed, simulated, file)

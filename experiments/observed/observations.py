@@ -225,6 +225,9 @@ def load_levels(path: Path = DEFAULT_LEVELS) -> dict[str, Level]:
     for line, row in enumerate(rows, start=2):
         low = parse_value(row["min"], Field("float"), file, f"line {line}, min", text=True)
         high = parse_value(row["max"], Field("float"), file, f"line {line}, max", text=True)
+        if low > high:
+            problem = f"{high:g} is below min ({low:g})"
+            raise ScenarioError(file, f"line {line}, max", problem, f"a number >= {low:g}")
         spec = Field("float", low, high)
         value = parse_value(row["value"], spec, file, f"line {line}, value", text=True)
         name = (row.get("name") or "").strip()
