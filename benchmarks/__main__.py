@@ -11,11 +11,13 @@ minutes, most of it in the plain-Mesa version; timings are only as good as the m
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import explorer, figure, plain, replicate, scaling, sweep
 from benchmarks.machine import machine
+from experiments.cli import EXIT_BAD_INPUT, OneLineParser
 from experiments.core.inputs import read_json
 from experiments.core.manifest import now, provenance
 from experiments.core.outputs import check_writable, write_json
@@ -52,9 +54,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks", description=__doc__.splitlines()[0]
-    )
+    parser = OneLineParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--out",
         type=Path,
@@ -114,26 +114,145 @@ def read_what_is_kept(
     parser: argparse.ArgumentParser, out: Path, kept: list[str]
 ) -> tuple[dict[str, dict], dict]:
     """The results of the steps not run this time, and the folder's manifest; before anything
-    is measured, a missing or damaged file, or an --out that cannot be a folder, exits 2."""
+    is measured, a missing or damaged file (one lacking a value the table or the figure reads),
+    or an --out that cannot be a folder, is one line and exit 2."""
     try:
         check_writable(out, "--out")
-        reports = {name: read_report(out / f"{name}.json") for name in kept}
+        reports = {name: read_step(out / f"{name}.json", name) for name in kept}
         manifest = recorded(out)  # an interrupted run keeps what it finished
     except ScenarioError as error:
-        parser.error(str(error))
+        parser.exit(EXIT_BAD_INPUT, f"{parser.prog}: error: {error}\n")
     return reports, manifest
 
 
-def read_report(path: Path, field: str = "machine") -> dict:
-    """An earlier result (a step's, or the manifest); ScenarioError naming the file if it is
-    missing, not a JSON object, or lacks `field`."""
+def read_step(path: Path, name: str) -> dict:
+    """A step's earlier result, with every value the table and the figure read from it
+    (`READ`); ScenarioError naming the file and the first missing or bad key."""
     report = read_json(path, KEPT)
-    if not isinstance(report.get(field), dict):
-        raise ScenarioError(str(path), field, "missing", KEPT)
+    wanted = EXPLORER_SKIPPED if name == "explorer" and "skipped" in report else READ[name]
+    check_shape(report, wanted, str(path))
+    return report
+
+
+def read_report(path: Path, field: str) -> dict:
+    """An earlier file (the manifest); ScenarioError naming the file if it is missing, not a
+    JSON object, or `field` is not an object."""
+    report = read_json(path, KEPT)
+    check_shape(report, {field: {}}, str(path))
     return report
 
 
 KEPT = "a result of python -m benchmarks (--only and --redraw read the steps they do not run)"
+
+# What the table (`readme_table`) and the figure (`figure.draw`) read from each step's file,
+# checked when --only or --redraw keeps the file, before anything is measured. A value is a
+# kind below, a dict (an object holding these keys; {}: any object) or a one-item list (a
+# non-empty list, each item of that shape).
+NUMBER = "a number"
+NUMBER_OR_NULL = "a number or null"
+TEXT = "a text"
+TRUE_OR_FALSE = "true or false"
+KINDS: dict[str, Callable[[object], bool]] = {
+    NUMBER: lambda value: isinstance(value, int | float) and not isinstance(value, bool),
+    NUMBER_OR_NULL: lambda value: value is None or KINDS[NUMBER](value),
+    TEXT: lambda value: isinstance(value, str),
+    TRUE_OR_FALSE: lambda value: isinstance(value, bool),
+}
+# The suptitle of the figure names the machine that measured the replicate.
+MACHINE = {
+    "cores": NUMBER,
+    "machine": TEXT,
+    "python": TEXT,
+    "packages": {"mesa": TEXT},
+    "measured": TEXT,
+}
+READ: dict[str, dict] = {
+    "replicate": {
+        "machine": MACHINE,
+        "runs": NUMBER,
+        "seconds_median": NUMBER,
+        "process_peak_rss_mib": NUMBER,
+        "tracemalloc_peak_mib": NUMBER,
+    },
+    "drive": {
+        "machine": {},
+        "persons": NUMBER,
+        "days": NUMBER,
+        "runs": NUMBER,
+        "cpu_seconds_median": NUMBER,
+        "seconds_median": NUMBER,
+        "process_peak_rss_mib": NUMBER_OR_NULL,  # null: not measured (--quick)
+    },
+    "scaling": {
+        "machine": {},
+        "sizes": [{"persons": NUMBER, "seconds_per_day": NUMBER}],
+        "slope_per_day_all_sizes": NUMBER,
+        "slope_per_day_from_100k": NUMBER_OR_NULL,  # null: too few sizes from 100k (--quick)
+    },
+    "plain_mesa": {
+        "machine": {},
+        "sizes": [
+            {
+                "persons": NUMBER,
+                "plain": {"replicate_seconds": NUMBER, "seconds_per_day": NUMBER},
+                "engine": {"replicate_seconds": NUMBER},
+                "speed_ratio": NUMBER,
+                "speed_ratio_bound_by_mesa": NUMBER,
+            }
+        ],
+        "mesa_floor": {"seconds": NUMBER, "days": NUMBER},
+    },
+    "sweep": {
+        "machine": {},
+        "runs": [{"executor": TEXT, "runs_per_minute": NUMBER}],
+        "identical_results": TRUE_OR_FALSE,
+    },
+    "explorer": {
+        "machine": {},
+        "scenario": TEXT,
+        "change_seconds": [NUMBER],
+        "change_seconds_median": NUMBER,
+        "change_seconds_max": NUMBER,
+    },
+}
+EXPLORER_SKIPPED = {"machine": {}, "skipped": TEXT}  # not measured (--quick): why
+
+
+def check_shape(value: object, shape: object, file: str, key: str = "") -> None:
+    """ScenarioError naming `file` and the first key (e.g. sizes[0].plain.replicate_seconds)
+    whose value is missing or not of `shape` (see `READ`)."""
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            raise ScenarioError(
+                file, key or "(file)", f"is {shown(value)}", f"an object, in {KEPT}"
+            )
+        for name, inner in shape.items():
+            inner_key = f"{key}.{name}" if key else name
+            if name not in value:
+                raise ScenarioError(file, inner_key, "missing", f"{described(inner)}, in {KEPT}")
+            check_shape(value[name], inner, file, inner_key)
+    elif isinstance(shape, list):
+        if not isinstance(value, list) or not value:
+            raise ScenarioError(file, key, f"is {shown(value)}", f"{described(shape)}, in {KEPT}")
+        for index, item in enumerate(value):
+            check_shape(item, shape[0], file, f"{key}[{index}]")
+    elif not KINDS[shape](value):
+        raise ScenarioError(file, key, f"is {shown(value)}", f"{shape}, in {KEPT}")
+
+
+def described(shape: object) -> str:
+    """What a value of `shape` is, in words."""
+    if isinstance(shape, dict):
+        return "an object"
+    if isinstance(shape, list):
+        return "a non-empty list"
+    return str(shape)
+
+
+def shown(value: object) -> str:
+    """A bad value as the file has it (JSON), cut short."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def recorded(folder: Path) -> dict:

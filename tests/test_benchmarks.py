@@ -11,6 +11,8 @@ fresh Python would import NumPy, pandas, SciPy and Mesa again for nothing.
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +20,8 @@ from benchmarks.__main__ import main
 
 # Written out here, not imported: a step dropped from the benchmark must fail this test.
 STEPS = ("replicate", "drive", "scaling", "plain_mesa", "sweep", "explorer")
+# The committed results (read, never written): a full run's files, the explorer measured.
+COMMITTED = Path(__file__).resolve().parents[1] / "results" / "benchmarks"
 
 
 def test_the_quick_benchmark_writes_every_result_and_the_figure(tmp_path, capsys):
@@ -77,3 +81,107 @@ def test_an_out_that_cannot_be_a_folder_is_refused_before_measuring(tmp_path, ca
     assert f"{tmp_path / 'file'} is a file, not a folder" in error
     assert [p.name for p in tmp_path.iterdir()] == ["file"]
     assert (tmp_path / "file").read_text(encoding="utf-8") == "kept"
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def damaged(folder: Path, step: str, damage) -> Path:
+    """A copy of the committed results in `folder`, `damage` done to one step's report."""
+    shutil.copytree(COMMITTED, folder)
+    path = folder / f"{step}.json"
+    report = json.loads(path.read_text(encoding="utf-8"))
+    damage(report)
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path
+
+
+# (step, damage, key named, problem, allowed): each a value the table or the figure reads.
+DAMAGES = {
+    "no seconds_median": (
+        "drive",
+        lambda report: report.pop("seconds_median"),
+        "seconds_median",
+        "missing",
+        "a number",
+    ),
+    "seconds_median a text": (
+        "drive",
+        lambda report: report.update(seconds_median="x"),
+        "seconds_median",
+        'is "x"',
+        "a number",
+    ),
+    "a size without its plain time": (
+        "plain_mesa",
+        lambda report: report["sizes"][1]["plain"].pop("replicate_seconds"),
+        "sizes[1].plain.replicate_seconds",
+        "missing",
+        "a number",
+    ),
+    "no sweep runs": (
+        "sweep",
+        lambda report: report.update(runs=[]),
+        "runs",
+        "is []",
+        "a non-empty list",
+    ),
+    "the machine without its date": (
+        "replicate",
+        lambda report: report["machine"].pop("measured"),
+        "machine.measured",
+        "missing",
+        "a text",
+    ),
+    "identical_results not true or false": (
+        "sweep",
+        lambda report: report.update(identical_results=None),
+        "identical_results",
+        "is null",
+        "true or false",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+@pytest.mark.parametrize("how", [["--redraw"], ["--quick", "--only", "scaling"]])
+def test_a_kept_result_lacking_a_value_the_table_reads_is_refused_before_measuring(
+    tmp_path, capsys, damage, how
+):
+    step, change, key, problem, allowed = DAMAGES[damage]
+    out = tmp_path / "copy"
+    path = damaged(out, step, change)
+    before = files(out)
+    with pytest.raises(SystemExit) as stop:
+        main([*how, "--out", str(out)])
+    assert stop.value.code == 2
+    captured = capsys.readouterr()
+    assert "benchmark:" not in captured.out  # no step started
+    assert captured.err.count("\n") == 1, captured.err  # one line, no traceback
+    assert captured.err.startswith(
+        f"python -m benchmarks: error: {path}: {key}: {problem} (allowed: {allowed}, in "
+    )
+    assert "--only and --redraw read the steps they do not run" in captured.err
+    assert files(out) == before  # nothing measured, nothing rewritten (figure, manifest)
+
+
+def test_redraw_accepts_the_committed_results(tmp_path, capsys):
+    out = tmp_path / "copy"
+    shutil.copytree(COMMITTED, out)
+    main(["--redraw", "--out", str(out)])  # measures nothing
+    assert "| explorer, drive_2023_2025, one replicate" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--only", "nope"], ["--redraw", "--only", "drive"], ["--bogus"], ["--out"]],
+)
+def test_a_bad_option_is_one_line(capsys, argv):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1, error
+    assert error.startswith("python -m benchmarks: error: ")
+    assert error.endswith("(see python -m benchmarks --help)\n")
