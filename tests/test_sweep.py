@@ -592,3 +592,92 @@ def test_mesa_batch_run_runs_the_model(restore_start_method, files):
     assert first["Step"] == scenario.timeline.days
     for name in ("departed", "remaining_undocumented", "home"):
         assert first[name] == expected[name], name
+
+
+# --- bounds on what a sweep file may ask for, and damaged chunks ----------------------------
+
+SOBOL = "design = '{design}'\npoints = {points}\nreplicates = {replicates}\nentropy = 1\n"
+HUGE = [
+    ("levels without bound", lever(ARREST, "low = 0.0005\nhigh = 0.002\nlevels = 100000000\n"),
+     [], "levers[0].levels", "2..1,000"),
+    ("grid of 2,000,000 points", G + "".join(
+        f"[[levers]]\nname = '{name}'\nlow = {low}\nhigh = {high}\nlevels = {levels}\n"
+        for name, low, high, levels in ((ARREST, 0.0005, 0.002, 1000), (HAZARD, 0.01, 0.06, 1000),
+                                        ("enforcement.detention_days", 1, 2, 2))
+    ), ["--yes"], "levels", "at most 1,000,000 points"),
+    ("sobol runs without --yes", SOBOL.format(design="sobol", points=8192, replicates=10000)
+     + f"[[levers]]\nname = '{ARREST}'\nlow = 0.0005\nhigh = 0.002\n",
+     [], "points x replicates", "--yes"),
+    ("grid runs without --yes", lever(ARREST, "low = 0.0005\nhigh = 0.002\nlevels = 1000\n")
+     .replace("replicates = 1", "replicates = 1001"), [], "levels x replicates", "--yes"),
+    ("sobol_indices points", SOBOL.format(design="sobol_indices", points=2**19, replicates=1)
+     + f"[[levers]]\nname = '{ARREST}'\nlow = 0.0005\nhigh = 0.002\n",
+     ["--yes"], "points", "at most 1,000,000 points"),
+    ("more levels than whole numbers",
+     lever("enforcement.detention_days", "low = 1\nhigh = 2\nlevels = 5\n"),
+     [], "levers[0].levels", "at most 2 levels"),
+    ("more levels than days", lever(DEADLINE, "low = 2023-10-30\nhigh = 2023-10-31\nlevels = 3\n"
+     "shift_with = ['phases.phase1.enforcement_start']\n"), [], "levers[0].levels",
+     "at most 2 levels"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "field", "allowed"), [pytest.param(*case[1:], id=case[0]) for case in HUGE]
+)
+def test_oversized_sweeps_are_refused_before_planning(
+    text, options, field, allowed, tmp_path, capsys, monkeypatch
+):
+    """No point is built (that alone took minutes, or all the memory) and nothing is written."""
+
+    def no_plan(*args):
+        raise AssertionError("the sweep was planned")
+
+    monkeypatch.setattr("experiments.sweep.execution.plan_sweep", no_plan)
+    path = tmp_path / "huge.toml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert sweep(path, "--workers", "1", "--out", out, *options) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "huge.toml" in err, err
+    assert f": {field}:" in err and allowed in err and "allowed" in err, err
+    assert not out.exists(), "nothing may be written"
+
+
+def test_a_grid_of_all_the_whole_numbers_in_a_range_is_accepted(tmp_path):
+    path = tmp_path / "whole.toml"
+    path.write_text(lever("enforcement.detention_days", "low = 1\nhigh = 4\nlevels = 4\n"))
+    assert [p["enforcement.detention_days"] for p in design_points(load_sweep(path))] == [
+        1,
+        2,
+        3,
+        4,
+    ]
+
+
+def _tamper_total(row: dict, how: str) -> None:
+    if how == "missing":
+        del row["total"]
+    else:
+        row["total"] = {"text": "x", "null": None, "nan": float("nan"), "bool": True}[how]
+
+
+@pytest.mark.parametrize("how", ["text", "null", "nan", "bool", "missing"])
+def test_a_damaged_chunk_is_refused_on_resume_naming_it(
+    how, reference, files, tmp_path, capsys, no_figures
+):
+    """As a truncated chunk file: exit 2, one line naming the file, the tables left as they were."""
+    out = tmp_path / "grid"
+    shutil.copytree(reference / "grid", out)
+    chunk = sorted((out / "chunks").glob("runs-*.json"))[-1]
+    rows = json.loads(chunk.read_text(encoding="utf-8"))
+    ok = [row for row in rows if not row.get("error")]
+    _tamper_total(ok[-1], how)
+    chunk.write_text(json.dumps(rows), encoding="utf-8")
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    assert sweep(files["grid"], "--workers", "1", "--out", out) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and chunk.name in err and "delete it" in err, err
+    assert "total" in err, err
+    assert table(out) == table(reference / "grid")
+    assert (out / "manifest.json").read_text(encoding="utf-8") == manifest

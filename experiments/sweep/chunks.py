@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,14 +94,56 @@ def write_chunk(path: Path, rows: list[dict]) -> None:
     write_atomic(path, json.dumps(rows, default=str) + "\n")
 
 
+ROW_KEYS = ("point", "replicate", "seed")  # whole numbers >= 0 in every row
+NOT_OUTPUTS = (*ROW_KEYS, "error", "traceback")
+
+
 def read_chunks(folder: Path) -> dict[tuple[int, int], dict]:
-    """The stored row of every run, a successful one preferred over a failed attempt."""
+    """The stored row of every run, a successful one preferred over a failed attempt.
+
+    A damaged file (not JSON, or a row whose keys are not whole numbers, whose error is not
+    text, or whose outputs are not all finite numbers, the same ones in every successful row)
+    is refused, naming it, as is a truncated one: delete it to run its runs again.
+    """
     rows: dict[tuple[int, int], dict] = {}
+    outputs: list[str] | None = None
     for path in sorted(folder.glob("runs-*.json")):
-        for row in read_json(path, CHUNK_FILE, kind=list):
-            if not isinstance(row, dict) or not {"point", "replicate"} <= row.keys():
-                raise ScenarioError(str(path), "(file)", "not a list of runs", CHUNK_FILE)
+        for index, row in enumerate(read_json(path, CHUNK_FILE, kind=list)):
+            names = check_row(row, path, index, outputs)
+            if names is not None and outputs is None:
+                outputs = names
             key = (row["point"], row["replicate"])
             if key not in rows or rows[key].get("error"):
                 rows[key] = row
     return rows
+
+
+def check_row(row: object, path: Path, index: int, outputs: list[str] | None) -> list[str] | None:
+    """Refuse a damaged row; the output names of a successful one (None for a failed run)."""
+
+    def refuse(field: str, problem: str) -> ScenarioError:
+        return ScenarioError(str(path), f"row {index}{field}", problem, CHUNK_FILE)
+
+    if not isinstance(row, dict) or not set(ROW_KEYS) <= row.keys():
+        raise refuse("", "not a run (point, replicate, seed, outputs or error)")
+    for key in ROW_KEYS:
+        value = row[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise refuse(f".{key}", f"{value!r} is not a whole number >= 0")
+    error = row.get("error")
+    if error is not None:
+        if not isinstance(error, str) or not error:
+            raise refuse(".error", f"{error!r} is not an error message")
+        return None
+    names = [name for name in row if name not in NOT_OUTPUTS]
+    if not names:
+        raise refuse("", "neither outputs nor an error")
+    for name in names:
+        value = row[name]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
+            raise refuse(f".{name}", f"{value!r} is not a finite number")
+    if outputs is not None and set(names) != set(outputs):
+        differ = ", ".join(sorted(set(names) ^ set(outputs)))
+        raise refuse("", f"its outputs differ from the other runs' ({differ})")
+    return names

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
@@ -36,6 +37,8 @@ NAME_HINT = (
     "a dotted parameter name of the base scenario, e.g. enforcement.arrest_hazard, "
     "provinces.balochistan.enforcement_factor, phases.phase1.deadline"
 )
+MAX_LEVELS = 1_000  # a grid factor's `levels`
+MAX_POINTS = 1_000_000  # a sweep's points, whatever the design (as the `points` field)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,14 @@ class SweepDefinition:
             "base_parameters": self.base_scenario.to_dict(),
         }
 
+    def point_count(self) -> int:
+        """How many points the design has, counted without building them."""
+        if self.design == "grid":
+            return math.prod(len(f.values) or f.levels or 0 for f in self.factors)
+        if self.design == "sobol_indices":
+            return (self.points or 0) * (len(self.factors) + 2)
+        return self.points or 0
+
 
 def definition_hash(resolved: dict, points: list[dict]) -> str:
     """A short hash of a sweep's resolved definition and its points (resume only if equal)."""
@@ -123,7 +134,7 @@ def load_sweep(path: str | Path, require_design: str | None = None) -> SweepDefi
     base_name = _text(raw.get("base", "baseline"), file, "base")
     overrides = _table(raw.get("overrides", {}), file, "overrides")
     base = _base_scenario(base_name, overrides, path)
-    return SweepDefinition(
+    sweep = SweepDefinition(
         name=name,
         path=file,
         base=base_name,
@@ -134,6 +145,30 @@ def load_sweep(path: str | Path, require_design: str | None = None) -> SweepDefi
         overrides=overrides,
         factors=tuple(_factors(raw, base, design, file)),
         base_scenario=base,
+    )
+    _check_point_count(sweep)
+    return sweep
+
+
+def _check_point_count(sweep: SweepDefinition) -> None:
+    """At most MAX_POINTS points: each is built and checked before anything runs."""
+    count = sweep.point_count()
+    if count <= MAX_POINTS:
+        return
+    if sweep.design == "grid":
+        sizes = " x ".join(str(len(f.values) or f.levels) for f in sweep.factors)
+        raise ScenarioError(
+            sweep.path,
+            "levels",
+            f"the grid has {sizes} = {count:,} points",
+            f"at most {MAX_POINTS:,} points (the product of the factors' levels or values)",
+        )
+    d = len(sweep.factors)
+    raise ScenarioError(
+        sweep.path,
+        "points",
+        f"{sweep.points:,} x ({d} factors + 2) = {count:,} points",
+        f"a power of 2 giving at most {MAX_POINTS:,} points (n x (d + 2))",
     )
 
 
@@ -312,13 +347,38 @@ def _with_range(
         raise ScenarioError(file, f"{where}.high", f"{high} is not above low {low}", f"> {low}")
     levels = entry.get("levels")
     if design == "grid":
-        if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2:
-            raise ScenarioError(
-                file, f"{where}.levels", f"{levels!r}", "an integer >= 2 (grid over a range)"
-            )
-    elif levels is not None:
+        ranged = replace(factor, low=low, high=high, levels=_levels(levels, where, file))
+        _check_distinct_levels(ranged, where, file)
+        return ranged
+    if levels is not None:
         raise ScenarioError(file, f"{where}.levels", f"not used by {design}", "grid only")
-    return replace(factor, low=low, high=high, levels=levels)
+    return replace(factor, low=low, high=high)
+
+
+def _levels(levels: Any, where: str, file: str) -> int:
+    allowed = f"an integer 2..{MAX_LEVELS:,} (grid over a range)"
+    if isinstance(levels, bool) or not isinstance(levels, int):
+        raise ScenarioError(file, f"{where}.levels", f"{levels!r}", allowed)
+    if not 2 <= levels <= MAX_LEVELS:
+        raise ScenarioError(file, f"{where}.levels", f"{levels!r} is out of range", allowed)
+    return levels
+
+
+def _check_distinct_levels(factor: Factor, where: str, file: str) -> None:
+    """A grid's levels must be distinct values: no more than the whole numbers or days from
+    low to high (rather than fewer points than asked for, silently)."""
+    levels = factor.levels or 0
+    if factor.kind in ("int", "date"):
+        span = factor.high - factor.low
+        count = (span.days if factor.kind == "date" else span) + 1
+        unit = "days" if factor.kind == "date" else "whole numbers"
+        if levels > count:
+            raise ScenarioError(
+                file,
+                f"{where}.levels",
+                f"{levels} levels, but only {count} {unit} from {factor.low} to {factor.high}",
+                f"at most {min(count, MAX_LEVELS)} levels, or a wider range",
+            )
 
 
 def _checked(factor: Factor, value: Any, where: str, base: Scenario, file: str) -> Any:

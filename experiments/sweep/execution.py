@@ -1,10 +1,12 @@
 """`ifrp sweep`: every point of a design, each run with the same replicate seeds, on any executor.
 
-Order of work: read and check the sweep file, build and check every point's scenario, check the
-output folder, connect to the executor; only then write anything. Runs are grouped into chunks;
-each finished chunk is written atomically, so re-running the same command after an interruption
-resumes (finished runs are skipped; failed runs are tried again). The final tables are built
-from the chunk files alone, so they do not depend on chunking, scheduling or workers.
+Order of work: read and check the sweep file, bound its size (points; more than MAX_REPLICATES
+replicates or runs need --yes), build and check every point's scenario, check the output folder
+and a resumed sweep's chunks, connect to the executor; only then write anything. Runs are
+grouped into chunks; each finished chunk is written atomically, so re-running the same command
+after an interruption resumes (finished runs are skipped; failed runs are tried again). The final
+tables are built from the chunk files alone, so they do not depend on chunking, scheduling or
+workers.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from experiments.core.estimate import announce, check_replicates
+from experiments.core.estimate import announce
 from experiments.core.executors import Execution, open_executor, run_chunks
 from experiments.core.inputs import read_json
 from experiments.core.manifest import build_manifest, git_state, now
@@ -42,7 +44,7 @@ from experiments.sweep.chunks import (
     write_chunk,
 )
 from experiments.sweep.definition import load_sweep
-from experiments.sweep.plan import SweepPlan, plan_sweep
+from experiments.sweep.plan import SweepPlan, check_size, plan_sweep
 from experiments.sweep.sensitivity import draw_indices, sobol_precision, sobol_table
 from experiments.sweep.tables import failure_table, point_table, tidy_table
 from model.scenario import ScenarioError
@@ -59,25 +61,34 @@ class SweepOptions:
     force: bool = False
     chunk_runs: int | None = None
     quiet: bool = False
-    yes: bool = False  # more than MAX_REPLICATES replicates
+    yes: bool = False  # more than MAX_REPLICATES replicates, or runs in all
 
 
 def run_sweep(path: str | Path, options: SweepOptions, require_design: str | None = None) -> int:
     """Run (or resume) a sweep and write its folder; returns the exit status."""
     sweep = load_sweep(path, require_design)
-    check_replicates(sweep.replicates, options.yes, sweep.path, "replicates")
+    check_size(sweep, options.yes)
     plan = plan_sweep(sweep)
     out = options.out or Path("results") / "sweeps" / safe_name(sweep.name, sweep.path, "name")
     previous = check_folder(out, plan.hash, options.force)
+    # A resumed sweep's chunks are checked now, before anything is written: a damaged one is
+    # refused, naming it, as in the final tables.
+    stored = read_chunks(out / "chunks") if previous else {}
     kept = "the finished runs are kept: run the same command again to resume"
     with open_executor(options.workers, options.scheduler) as execution, writing_to(out, kept):
-        return _run_in(out, plan, previous, execution, options)
+        return _run_in(out, plan, previous, stored, execution, options)
 
 
 def _run_in(
-    out: Path, plan: SweepPlan, previous: dict | None, execution: Execution, options: SweepOptions
+    out: Path,
+    plan: SweepPlan,
+    previous: dict | None,
+    stored: dict[tuple[int, int], dict],
+    execution: Execution,
+    options: SweepOptions,
 ) -> int:
-    """Start the sweep's folder (or resume it), run what is left, then write its tables."""
+    """Start the sweep's folder (or resume it, `stored` its runs so far), run what is left,
+    then write its tables."""
     started = previous["started"] if previous else now()
     if previous is None:
         shutil.rmtree(out, ignore_errors=True)
@@ -86,7 +97,7 @@ def _run_in(
         for stale in out.rglob(".*.tmp-*"):  # left by a killed session
             stale.unlink()
     write_manifest(out, plan, started, execution, status="running")
-    done = {key for key, row in read_chunks(out / "chunks").items() if not row.get("error")}
+    done = {key for key, row in stored.items() if not row.get("error")}
     pending = [run for run in plan.runs() if run.key not in done]
     size = chunk_size(pending, execution.slots, options.chunk_runs)
     tasks = make_chunks(pending, size)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from experiments.core.estimate import check_replicates
 from experiments.core.replicates import replicate_seeds
 from experiments.sweep.chunks import Run
 from experiments.sweep.definition import SweepDefinition, definition_hash
 from experiments.sweep.designs import design_points, point_overrides
-from model.scenario import Scenario
+from model.scenario import Scenario, ScenarioError
 
 
 @dataclass
@@ -28,6 +29,29 @@ class SweepPlan:
             for point, scenario in enumerate(self.scenarios)
             for replicate, seed in enumerate(self.seeds)
         ]
+
+
+# A sweep planned in memory run by run: more runs than this are a mistyped number unless the
+# user says --yes (a million full-scale runs take over half a day on two cores here).
+MAX_RUNS = 1_000_000
+
+
+def check_size(sweep: SweepDefinition, yes: bool) -> None:
+    """The --yes guard, before any point is built: more than MAX_REPLICATES replicates, or more
+    than MAX_RUNS runs in all (points x replicates), are refused unless the user said --yes.
+    (`load_sweep` has already bounded the points.)"""
+    check_replicates(sweep.replicates, yes, sweep.path, "replicates")
+    points = sweep.point_count()
+    runs = points * sweep.replicates
+    if runs > MAX_RUNS and not yes:
+        counted = "levels" if sweep.design == "grid" else "points"
+        raise ScenarioError(
+            sweep.path,
+            f"{counted} x replicates",
+            f"{points:,} points x {sweep.replicates:,} replicates = {runs:,} runs "
+            f"is more than {MAX_RUNS:,}",
+            f"up to {MAX_RUNS:,} runs, or more with --yes",
+        )
 
 
 def plan_sweep(sweep: SweepDefinition) -> SweepPlan:
