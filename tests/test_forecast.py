@@ -266,6 +266,20 @@ def test_a_scenario_that_is_no_forecast_is_refused_before_the_run(
     assert not (tmp_path / "kept").exists() and not (tmp_path / "run").exists()
 
 
+def test_a_forecast_too_short_for_the_checks_is_refused_before_the_run(
+    tmp_path, capsys, monkeypatch
+):
+    """Past timeline.forecast_start, but over none of the checks: the README would have none."""
+    _no_run(monkeypatch)
+    short = tmp_path / "short.toml"
+    short.write_text("[timeline]\nend = 2024-03-31\n", encoding="utf-8")
+    assert reference.main([*_arguments(tmp_path), "--scenario", str(short)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{short}: --scenario:" in err
+    assert "not over every check's period" in err and "to 2024-09-30 or later" in err
+    assert not (tmp_path / "kept").exists() and not (tmp_path / "run").exists()
+
+
 def test_a_readme_without_the_forecast_section_is_refused_before_the_run(
     tmp_path, capsys, monkeypatch
 ):

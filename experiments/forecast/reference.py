@@ -164,19 +164,27 @@ def check_out(out: Path) -> None:
 
 
 def check_scenario(name: str) -> None:
-    """Refuse a scenario that ends within the calibrated window: `ifrp run --posterior` draws
-    the forecast's priors (and its manifest records calibration.forecast_priors) only for a run
-    past timeline.forecast_start (`experiments.forecast.priors.applies`)."""
+    """Refuse a scenario that is no forecast, or too short for the checks: `ifrp run
+    --posterior` draws the forecast's priors (and its manifest records
+    calibration.forecast_priors) only for a run past timeline.forecast_start
+    (`experiments.forecast.priors.applies`), and the README compares it with every check."""
     scenario = library.resolve(name)
+    timeline = scenario.timeline
+    allowed = f"a scenario that runs past timeline.forecast_start, as {SCENARIO}"
     if not applies(scenario):
-        timeline = scenario.timeline
-        raise ScenarioError(
-            name,
-            "--scenario",
-            f"ends on {timeline.end}, before timeline.forecast_start ({timeline.forecast_start}): "
-            "not a forecast, it draws none of the forecast's priors",
-            f"a scenario that runs past timeline.forecast_start, as {SCENARIO}",
+        problem = (
+            f"ends on {timeline.end}, before timeline.forecast_start ({timeline.forecast_start}):"
+            " not a forecast, it draws none of the forecast's priors"
         )
+        raise ScenarioError(name, "--scenario", problem, allowed)
+    checks = load_checks()
+    first, last = min(c.start for c in checks), max(c.end for c in checks)
+    if timeline.start > first or timeline.end < last:
+        problem = (
+            f"runs {timeline.start} to {timeline.end}, not over every check's period "
+            f"({first} to {last}, experiments/forecast/checks.csv)"
+        )
+        raise ScenarioError(name, "--scenario", problem, f"{allowed}, to {last} or later")
 
 
 def keep(run_folder: Path, out: Path, checks: pd.DataFrame) -> None:
