@@ -118,10 +118,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def refuse_inputs_under_forced_out(args: argparse.Namespace) -> None:
-    """--force replaces --out whole: refuse it when it is, or holds, a file or folder the command
-    reads (a run folder to compare, a scenario file, a priors file...), which it would delete."""
+    """--force replaces --out whole (in run, compare, validate, sweep, sensitivity: not in
+    calibrate, whose --force discards only its state): refuse it when it is, or holds, a file
+    or folder the command reads (a run folder to compare, a scenario file...)."""
     out, force = getattr(args, "out", None), getattr(args, "force", False)
-    if out is None or not force:
+    if out is None or not (force and getattr(args, "force_replaces_out", False)):
         return
     folder = Path(out).resolve()
     for name, value in vars(args).items():

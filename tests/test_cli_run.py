@@ -403,3 +403,13 @@ def test_force_never_deletes_what_the_command_reads(command, tmp_path, ifrp, no_
         return
     assert "which this command reads: --force would delete it" in line and "\n" not in line
     assert sorted(path.name for path in run.iterdir()) == kept
+
+
+def test_calibrate_may_start_from_a_file_in_the_folder_it_recalibrates(tmp_path):
+    """calibrate --force discards its state only: a --start in --out is read, not deleted."""
+    from experiments.cli import build_parser, refuse_inputs_under_forced_out
+
+    start = tmp_path / "best_fit.csv"
+    start.write_text("behaviour.fear_hazard\n0.05\n", encoding="utf-8")
+    args = ["calibrate", "--out", str(tmp_path), "--start", str(start), "--force"]
+    refuse_inputs_under_forced_out(build_parser().parse_args(args))  # no error

@@ -43,5 +43,6 @@ def add_output_options(
     parser.add_argument(
         "--force", action="store_true", help="replace an existing ifrp result folder (--out)"
     )
+    parser.set_defaults(force_replaces_out=True)  # experiments.cli guards the inputs in --out
     if quiet_help is not None:
         parser.add_argument("--quiet", action="store_true", help=quiet_help)
