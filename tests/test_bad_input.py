@@ -638,3 +638,13 @@ def test_a_screenshot_never_edits_another_commands_manifest(tmp_path, capsys, mo
     assert stop.value.code == 2
     assert "another command's manifest" in capsys.readouterr().err.strip().splitlines()[-1]
     assert (tmp_path / "manifest.json").read_text(encoding="utf-8") == manifest
+
+
+def test_a_scenario_file_name_that_cannot_name_a_folder_does_not_suggest_out(tmp_path, capsys):
+    """ifrp run A B writes OUT/A and OUT/B: another --out would not help, so none is suggested."""
+    hidden = tmp_path / "..toml"
+    hidden.write_text("[population]\nundocumented = 10000\n", encoding="utf-8")
+    assert main(["run", "baseline", str(hidden), "--out", str(tmp_path / "out")]) == 2
+    line = capsys.readouterr().err.strip()
+    assert "'.' cannot name a folder" in line and "--out" not in line, line
+    assert not (tmp_path / "out").exists()

@@ -83,9 +83,10 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-def safe_name(name: str, file: str, field: str) -> str:
+def safe_name(name: str, file: str, field: str, out_instead: bool = True) -> str:
     """`name`, read from `file`, checked before it becomes a folder name under results/: a
-    plain name (no separator, no `..`, not hidden) cannot put the output anywhere else."""
+    plain name (no separator, no `..`, not hidden) cannot put the output anywhere else.
+    `out_instead`: whether an --out would name the folder instead (the error says so)."""
     unsafe = (
         not name
         or name.startswith(".")
@@ -94,7 +95,8 @@ def safe_name(name: str, file: str, field: str) -> str:
         or len(name) > LONGEST_NAME
     )
     if unsafe:
-        allowed = f"no / or \\, not starting with '.', {LONGEST_NAME} characters at most; or --out"
+        allowed = f"no / or \\, not starting with '.', {LONGEST_NAME} characters at most"
+        allowed += "; or --out" if out_instead else ""
         raise ScenarioError(file, field, f"{name!r} cannot name a folder", allowed)
     return name
 

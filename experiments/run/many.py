@@ -58,7 +58,8 @@ def _labels(names: list[str]) -> list[str]:
     labels: list[str] = []
     for name in names:
         # A file's name without its folders: OUT/LABEL stays inside OUT.
-        label = safe_name(Path(name).name.removesuffix(".toml"), name, "(scenario name)")
+        stem = Path(name).name.removesuffix(".toml")
+        label = safe_name(stem, name, "(scenario name)", out_instead=False)  # OUT/LABEL
         candidate, number = label, len(labels) or 1
         while candidate in labels or candidate == COMPARISON:
             candidate, number = f"{label}-{number}", number + 1
