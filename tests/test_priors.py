@@ -131,3 +131,17 @@ def test_a_start_file_for_other_levers_says_which_are_missing_and_extra(
     assert "extra (here, not in the priors): kp_other_share" in err
     assert "--start-width 1" in err
     assert not out.exists()
+
+
+def test_a_level_lever_no_observation_reads_is_refused_before_any_run(
+    tmp_path, ifrp, no_calibration
+):
+    """observation.NAME of a level nothing reads: a dimension the data could never inform."""
+    path = priors_file(tmp_path, "observation.kp_coverage,uniform,0.7,1.1,x,y")
+    out = tmp_path / "out"
+    args = ("calibrate", "--priors", path, "--workers", "1", "--start-width", "1", "--out", out)
+    status, _, err = ifrp(*args, "--quiet")
+    assert status == 2 and err.count("\n") == 1, err
+    assert "observation.kp_coverage: no observation reads the level 'kp_coverage'" in err
+    assert "un_coverage" in err  # what is read, in "allowed"
+    assert not out.exists()

@@ -14,7 +14,7 @@ import numpy as np
 from experiments.calibration import algorithms as alg
 from experiments.calibration.budget import Budget
 from experiments.calibration.figures import draw_figures
-from experiments.calibration.parameters import load_priors
+from experiments.calibration.parameters import Prior, load_priors
 from experiments.calibration.pipeline import Calibration, calibrate
 from experiments.calibration.report import write_report, write_tables
 from experiments.calibration.simulate import (
@@ -24,7 +24,7 @@ from experiments.calibration.simulate import (
     simulate_many,
     whole_cube,
 )
-from experiments.core.calibrated import read_levers
+from experiments.core.calibrated import OBSERVATION, read_levers
 from experiments.core.estimate import announce
 from experiments.core.executors import open_executor
 from experiments.core.manifest import build_manifest, file_entry, now
@@ -99,11 +99,25 @@ def assemble_problem(
     observations = load_observations(observations_file)
     levels = tuple((name, level.value) for name, level in load_levels(levels_file).items())
     priors = tuple(load_priors(priors_file, base))
+    check_levels_read(priors, observations, str(priors_file))
     scenario = calibration_scenario(base, observations)
     problem = Problem(scenario, priors, tuple(observations), levels, seed, whole_cube(len(priors)))
     centre = problem.natural(np.full(problem.dimension, 0.5))[0]
     check_readable(observations, Layout.of(scenario), problem.observation_levels(centre))
     return problem
+
+
+def check_levels_read(priors: tuple[Prior, ...], observations: list, file: str) -> None:
+    """Refuse a lever observation.NAME that no observation used in the fit reads: it would
+    add a dimension the data cannot inform, and the search would spend its budget on it."""
+    read = {o.reporting for o in observations if o.use != "none"}
+    read |= {o.status_adjustment for o in observations if o.use != "none"}
+    for prior in priors:
+        level = prior.name.removeprefix(OBSERVATION)
+        if prior.name.startswith(OBSERVATION) and level not in read:
+            named = ", ".join(sorted(filter(None, read))) or "none"
+            problem = f"{prior.name}: no observation reads the level {level!r}"
+            raise ScenarioError(file, "name", problem, f"observation.NAME of a level read: {named}")
 
 
 def searched_box(problem: Problem, args: argparse.Namespace):
