@@ -145,3 +145,23 @@ def test_a_level_lever_no_observation_reads_is_refused_before_any_run(
     assert "observation.kp_coverage: no observation reads the level 'kp_coverage'" in err
     assert "un_coverage" in err  # what is read, in "allowed"
     assert not out.exists()
+
+
+def test_a_base_without_a_split_for_kp_other_share_is_refused_before_any_run(
+    tmp_path, ifrp, no_calibration
+):
+    """kp_other_share rescales Khyber Pakhtunkhwa's routes inside and outside its count: a base
+    with none outside has nothing to rescale (it divided by zero)."""
+    base = tmp_path / "base.toml"
+    base.write_text(
+        "[routes.khyber_pakhtunkhwa.torkham]\nshare = 0.91\n"
+        "[routes.khyber_pakhtunkhwa.ghulam_khan]\nshare = 0.0\n"
+        "[routes.khyber_pakhtunkhwa.ibms_other]\nshare = 0.0\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ("calibrate", "--base", base, "--workers", "1", "--start-width", "1", "--out", out)
+    status, _, err = ifrp(*args, "--quiet")
+    assert status == 2 and err.count("\n") == 1, err
+    assert "kp_other_share: Khyber Pakhtunkhwa's route shares are 1 inside its count and 0" in err
+    assert not out.exists()

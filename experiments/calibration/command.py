@@ -103,6 +103,7 @@ def assemble_problem(
     scenario = calibration_scenario(base, observations)
     problem = Problem(scenario, priors, tuple(observations), levels, seed, whole_cube(len(priors)))
     centre = problem.natural(np.full(problem.dimension, 0.5))[0]
+    problem.scenario(centre)  # the levers set on the base, checked as any scenario is
     check_readable(observations, Layout.of(scenario), problem.observation_levels(centre))
     return problem
 

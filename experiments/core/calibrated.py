@@ -119,6 +119,14 @@ def _kp_routes(base: Scenario, other_share: float) -> dict:
     kp = [r for r in base.routes if r.province == "khyber_pakhtunkhwa"]
     outside = sum(r.share for r in kp if routes_of[r.checkpoint] == "other")
     inside = sum(r.share for r in kp if routes_of[r.checkpoint] != "other")
+    if outside <= 0 or inside <= 0:  # nothing to rescale: no split the lever could set
+        raise ScenarioError(
+            "(base scenario)",
+            KP_OTHER_SHARE,
+            f"Khyber Pakhtunkhwa's route shares are {inside:g} inside its count and {outside:g} "
+            "outside it",
+            "a base with routes.khyber_pakhtunkhwa shares above 0 on both kinds of crossing",
+        )
     result = {}
     for r in kp:
         if routes_of[r.checkpoint] == "other":
@@ -132,6 +140,13 @@ def _kp_routes(base: Scenario, other_share: float) -> dict:
 def _province_shares(base: Scenario, balochistan: float) -> dict:
     """Population shares with Balochistan's set, the other provinces keeping their ratios."""
     rest = sum(p.population_share for p in base.provinces if p.id != "balochistan")
+    if rest <= 0:  # the other provinces' ratios cannot be kept
+        raise ScenarioError(
+            "(base scenario)",
+            BALOCHISTAN_POPULATION_SHARE,
+            "no province but Balochistan has a population share",
+            "a base with provinces.*.population_share above 0 outside Balochistan",
+        )
     result = {}
     for p in base.provinces:
         share = (
