@@ -252,31 +252,29 @@ def _arguments(tmp_path: Path) -> list[str]:
     return [*arguments, "--readme", str(readme_copy), "--out", str(tmp_path / "kept")]
 
 
-@pytest.mark.parametrize("scenario", ["baseline", "baseline_to_15_january"])
+@pytest.mark.parametrize(
+    "scenario, said",
+    [
+        ("baseline", ("timeline.forecast_start", "drive_2023_2025")),
+        ("baseline_to_15_january", ("timeline.forecast_start", "drive_2023_2025")),
+        ("[timeline]\nend = 2024-03-31\n", ("every check's period", "to 2024-09-30 or later")),
+    ],
+    ids=["baseline", "to 15 January", "too short for the checks"],
+)
 def test_a_scenario_that_is_no_forecast_is_refused_before_the_run(
-    scenario, tmp_path, capsys, monkeypatch
+    scenario, said, tmp_path, capsys, monkeypatch
 ):
-    """Only a run past timeline.forecast_start draws (and records) the forecast's priors."""
+    """Only a run past timeline.forecast_start draws (and records) the forecast's priors, and
+    the README compares it with every check: a scenario that does not cover them is refused."""
     _no_run(monkeypatch)
+    if "\n" in scenario:  # a scenario file's text
+        path = tmp_path / "short.toml"
+        path.write_text(scenario, encoding="utf-8")
+        scenario = str(path)
     assert reference.main([*_arguments(tmp_path), "--scenario", scenario]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1
-    assert f"{scenario}: --scenario:" in err and "timeline.forecast_start" in err
-    assert "drive_2023_2025" in err
-    assert not (tmp_path / "kept").exists() and not (tmp_path / "run").exists()
-
-
-def test_a_forecast_too_short_for_the_checks_is_refused_before_the_run(
-    tmp_path, capsys, monkeypatch
-):
-    """Past timeline.forecast_start, but over none of the checks: the README would have none."""
-    _no_run(monkeypatch)
-    short = tmp_path / "short.toml"
-    short.write_text("[timeline]\nend = 2024-03-31\n", encoding="utf-8")
-    assert reference.main([*_arguments(tmp_path), "--scenario", str(short)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and f"{short}: --scenario:" in err
-    assert "not over every check's period" in err and "to 2024-09-30 or later" in err
+    assert len(err.splitlines()) == 1 and f"{scenario}: --scenario:" in err
+    assert all(text in err for text in said), err
     assert not (tmp_path / "kept").exists() and not (tmp_path / "run").exists()
 
 
