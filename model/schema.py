@@ -55,6 +55,10 @@ class Field:
             return {"str": "text", "date": "a date YYYY-MM-DD"}.get(self.kind, self.kind)
         noun = {"int": "an integer", "float": "a number", "date": "a date"}[self.kind]
         units = f" {self.units}" if self.units and self.units != self.kind else ""  # not "date"
+        if self.high is None:
+            return f"{noun} >= {self.low}{units}"
+        if self.low is None:
+            return f"{noun} <= {self.high}{units}"
         return f"{noun} from {self.low} to {self.high}{units}"
 
 

@@ -174,7 +174,8 @@ def test_the_defaults_are_the_medians_of_the_forecast_priors():
     [
         ("behaviour.no_such,uniform,0,1,x,y", "line 2, name"),
         ("population.acc,uniform,0,1,persons,y", "line 2, name"),  # an int: not drawn
-        ("behaviour.winter_dip,uniform,0,0.95,share,y", "line 2, low/high"),  # beyond 0.9
+        ("behaviour.winter_dip,uniform,0,0.95,share,y", "line 2, high"),  # beyond 0.9
+        ("kp_other_share,uniform,0.1,0.3,share,y", "line 2, name"),  # a lever, no parameter
         ("behaviour.winter_dip,normal,0,0.5,share,y", "line 2, distribution"),
     ],
 )

@@ -59,41 +59,43 @@ def test_every_kind_of_lever_is_accepted(tmp_path):
 @pytest.mark.parametrize(
     ("row", "said"),
     [
-        ("behaviour.zzz,uniform,0,1,x,y", "behaviour.fear_hazard"),  # the section's decimals
-        ("zzz,uniform,0,1,x,y", "kp_other_share"),
-        (",uniform,0,1,x,y", "observation.NAME"),
-        ("observation.,uniform,0,1,x,y", "observation.NAME"),
-        ("behaviour.peer_window_days,uniform,1,10,x,y", "an integer"),
-        ("enforcement.protection_letters_honoured,uniform,0,1,x,y", "true or false"),
-        ("timeline.end,uniform,0,1,x,y", "a date"),
-        ("provinces.nowhere.enforcement_factor,uniform,1,2,x,y", "balochistan"),
-        ("provinces.balochistan.holding_capacity,uniform,1,2,x,y", "an integer"),
-        ("provinces.balochistan.population_share,uniform,0.1,0.3,x,y", "balochistan_population"),
-        ("routes.khyber_pakhtunkhwa.torkham.share,uniform,0.1,0.3,x,y", "kp_other_share"),
-        ("routes.khyber_pakhtunkhwa.nowhere.share,uniform,0.1,0.3,x,y", "no route"),
+        ("behaviour.zzz,uniform,0,1,x,y", "'behaviour.zzz' is not a parameter"),
+        ("zzz,uniform,0,1,x,y", "'zzz' is not a parameter"),
+        (",uniform,0,1,x,y", "'' is not a parameter"),
+        ("observation.,uniform,0,1,x,y", "no level name"),
+        ("behaviour.peer_window_days,uniform,1,10,x,y", "7 in the scenario, not a decimal"),
+        ("enforcement.protection_letters_honoured,uniform,0,1,x,y", "not a decimal number"),
+        ("timeline.end,uniform,0,1,x,y", "not a decimal number"),
+        ("provinces.nowhere.enforcement_factor,uniform,1,2,x,y", "is not a parameter"),
+        ("provinces.balochistan.holding_capacity,uniform,1,2,x,y", "not a decimal number"),
+        ("routes.khyber_pakhtunkhwa.nowhere.share,uniform,0.1,0.3,x,y", "is not a parameter"),
     ],
     ids=lambda value: value.split(",")[0] or "empty",
 )
 def test_a_name_that_is_not_a_decimal_lever_is_refused_with_its_line(tmp_path, row, said):
     error = refused(priors_file(tmp_path, row))
     assert error.field == "line 3, name"
-    assert said in str(error) and error.allowed
+    assert said in error.problem and error.allowed
 
 
 @pytest.mark.parametrize(
-    ("row", "column", "allowed"),
+    ("row", "column", "said"),
     [
-        ("behaviour.prelude_fear,uniform,0,5,x,y", "high 5", "within [0, 1]"),
-        ("kp_other_share,uniform,0.1,1.5,x,y", "high 1.5", "within [0, 1]"),
-        ("provinces.balochistan.enforcement_factor,uniform,-1,6,x,y", "low -1", "within [0, 100]"),
-        ("observation.un_coverage,uniform,-0.5,1.1,x,y", "low -0.5", "at least 0"),
+        ("behaviour.prelude_fear,uniform,0,5,x,y", "high", "behaviour.prelude_fear: 5.0 is out"),
+        ("kp_other_share,uniform,0.1,1.5,x,y", "high", "torkham.share: -0.44"),
+        ("provinces.balochistan.enforcement_factor,uniform,-1,6,x,y", "low", "-1.0 is out"),
+        ("observation.un_coverage,uniform,-0.5,1.1,x,y", "low", "-0.5 is out of range"),
+        ("provinces.balochistan.population_share,uniform,0.1,0.3,x,y", "low", "sum to 0.872"),
+        ("routes.khyber_pakhtunkhwa.torkham.share,uniform,0.1,0.3,x,y", "low", "sum to 0.4"),
     ],
     ids=lambda value: value.split(",")[0],
 )
-def test_a_range_outside_the_lever_s_range_is_refused(tmp_path, row, column, allowed):
+def test_a_range_the_scenario_refuses_at_either_end_is_refused(tmp_path, row, column, said):
+    """Each end is set on the scenario and checked as any scenario is: the parameter's range,
+    and shares that must still sum to one (set those through their derived lever)."""
     error = refused(priors_file(tmp_path, row))
-    assert error.field == "line 3, low/high"
-    assert error.problem.startswith(column) and error.allowed.startswith(allowed)
+    assert error.field == f"line 3, {column}"
+    assert said in error.problem and error.allowed
 
 
 def test_a_lever_named_twice_is_refused_at_its_second_line(tmp_path):

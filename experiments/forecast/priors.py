@@ -54,26 +54,18 @@ def applies(scenario: Scenario) -> bool:
 def forecast_priors(
     path: Path = FORECAST_PRIORS, calibrated: tuple[str, ...] = ()
 ) -> ForecastPriors:
-    """The priors of `path`, each a float scalar parameter of the model (checked), less those
-    the calibration estimates (`calibrated`: they keep their posterior)."""
+    """The priors of `path`, each a float scalar parameter of the model (`load_priors` checks
+    the type and range), less those the calibration estimates (`calibrated`: they keep their
+    posterior)."""
     data, _ = read_file(path, "a forecast priors .csv file")
-    priors = load_priors(path)
+    priors = load_priors(path)  # each settable, at both ends of its range
     specs = scalar_specs()
     for line, prior in enumerate(priors, start=2):
+        # A draw is applied as a scenario override: no derived lever or observation level.
         section, _, name = prior.name.partition(".")
-        spec = specs.get(section, {}).get(name)
-        if spec is None or spec.kind != "float":
+        if name not in specs.get(section, {}):
             raise ScenarioError(
                 str(path), f"line {line}, name", repr(prior.name), "a float parameter, section.name"
-            )
-        if (spec.low is not None and prior.low < spec.low) or (
-            spec.high is not None and prior.high > spec.high
-        ):
-            raise ScenarioError(
-                str(path),
-                f"line {line}, low/high",
-                f"[{prior.low:g}, {prior.high:g}] leaves the parameter's range",
-                f"within [{spec.low:g}, {spec.high:g}] {spec.units}".rstrip(),
             )
     kept = tuple(prior for prior in priors if prior.name not in calibrated)
     return ForecastPriors(kept, Path(path), hashlib.sha256(data).hexdigest())
