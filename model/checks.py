@@ -6,6 +6,8 @@ run on the typed parameters once a scenario is assembled.
 
 from __future__ import annotations
 
+import re
+
 from model.parameters import Parameters
 from model.schema import CARD_STATUSES, ScenarioError
 
@@ -14,6 +16,7 @@ def check_consistency(s: Parameters, file: str) -> None:
     """Checks that span fields: date order, shares summing to one, references that exist."""
     _check_timeline(s, file)
     _check_population(s, file)
+    _check_identifiers(s, file)
     province_ids = {p.id for p in s.provinces}
     checkpoint_ids = {c.id for c in s.checkpoints}
     _check_sum(
@@ -39,6 +42,22 @@ def check_consistency(s: Parameters, file: str) -> None:
     _check_routes(s, province_ids, checkpoint_ids, file)
     _check_phases(s, file)
     _check_card_validity(s, file)
+
+
+IDENTIFIER_ALLOWED = "letters, digits, _ and -, at least one (as the ids of model/data/)"
+
+
+def _check_identifiers(s: Parameters, file: str) -> None:
+    """Every row's id is a plain word: ids name the rows and columns of every result table."""
+    for table, rows in (
+        ("provinces", s.provinces),
+        ("checkpoints", s.checkpoints),
+        ("phases", s.phases),
+    ):
+        for row in rows:
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", row.id):
+                problem = "is not a plain identifier"
+                raise ScenarioError(file, f"{table}.{row.id!r}", problem, IDENTIFIER_ALLOWED)
 
 
 def _check_timeline(s: Parameters, file: str) -> None:

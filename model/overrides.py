@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -86,21 +85,8 @@ def merge_overrides(tree: dict, overrides: dict, file: str) -> dict:
         else:
             for ident, row in value.items():
                 where = f"{key}.{ident}"
-                if ident not in tree[key]:
-                    _check_new_identifier(ident, key, file)
                 tree[key][ident] = _merge_row(tree[key].get(ident), row, key, where, file)
     return tree
-
-
-IDENTIFIER_ALLOWED = "letters, digits, _ and -, at least one (as the ids of model/data/)"
-
-
-def _check_new_identifier(ident: str, table: str, file: str) -> None:
-    """A new row's id names columns and rows of every result table: a plain word."""
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", ident):
-        raise ScenarioError(
-            file, f"{table}.{ident!r}", "is not a plain identifier", IDENTIFIER_ALLOWED
-        )
 
 
 def _require_table(value: Any, where: str, file: str) -> None:

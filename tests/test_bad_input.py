@@ -13,6 +13,12 @@ import pytest
 from experiments.cli import main
 from model.scenario import ScenarioError, load_scenario
 
+# The fields of a new province besides its name and share, all valid.
+PROVINCE_REST = (
+    "enforcement_factor = 0.5\nholding_capacity = 100\n"
+    'deportation_checkpoint = "torkham"\ndeportation_travel_days = 2\n'
+)
+
 
 def case(name: str, text: str, field: str):
     """A bad scenario file and the field its error message must name."""
@@ -169,12 +175,13 @@ CASES = [
     ),
     case(
         "new row with an empty id",
-        '[checkpoints.""]\nname = "Nowhere"\n',
-        "checkpoints.''",
+        '[provinces.""]\nname = "Nowhere"\npopulation_share = 0.0\n' + PROVINCE_REST,
+        "provinces.''",
     ),
     case(
         "new row with an id that is not a plain word",
-        '[provinces."gilgit baltistan"]\nname = "Gilgit-Baltistan"\n',
+        '[provinces."gilgit baltistan"]\nname = "Gilgit-Baltistan"\npopulation_share = 0.0\n'
+        + PROVINCE_REST,
         "provinces.'gilgit baltistan'",
     ),
     case(
@@ -648,3 +655,19 @@ def test_a_scenario_file_name_that_cannot_name_a_folder_does_not_suggest_out(tmp
     line = capsys.readouterr().err.strip()
     assert "'.' cannot name a folder" in line and "--out" not in line, line
     assert not (tmp_path / "out").exists()
+
+
+def test_an_id_in_the_data_tables_that_is_not_a_plain_word_is_refused(tmp_path):
+    """Checked on the assembled scenario, so a row added to model/data/ is held to it too."""
+    import shutil
+
+    from model.defaults import DATA_DIR, default_tree
+    from model.scenario import build_scenario
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    with (data / "provinces.csv").open("a", encoding="utf-8") as table:
+        table.write('gilgit baltistan,Gilgit-Baltistan,0,0.5,100,torkham,2,"test row"\n')
+    with pytest.raises(ScenarioError, match="is not a plain identifier") as refused:
+        build_scenario(default_tree(data), "defaults", str(data))
+    assert refused.value.field == "provinces.'gilgit baltistan'"
