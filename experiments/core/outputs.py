@@ -114,7 +114,7 @@ def is_result_folder(folder: Path) -> bool:
         return True
     # `ifrp run A B` / `--all` writes no manifest of its own in OUT, only a result folder per
     # scenario and OUT/comparison (and, after a kill, the temporary folders of write_folder).
-    return all(_is_leftover(entry) or _written_by_ifrp(entry) for entry in folder.iterdir())
+    return all(is_leftover(entry) or _written_by_ifrp(entry) for entry in folder.iterdir())
 
 
 def _written_by_ifrp(folder: Path) -> bool:
@@ -132,7 +132,7 @@ def _is_ifrp_manifest(path: Path) -> bool:
     return isinstance(manifest, dict) and str(manifest.get("command", "")).startswith("ifrp")
 
 
-def _is_leftover(entry: Path) -> bool:
+def is_leftover(entry: Path) -> bool:
     """A temporary file or folder of write_folder or write_atomic, left by a killed process."""
     return re.fullmatch(r"\..+\.tmp-\d+", entry.name) is not None
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from experiments.cli import EXIT_BAD_INPUT, describe_os_error
 from experiments.core import library
 from experiments.core.arguments import integer_in
 from experiments.core.manifest import ROOT
-from experiments.core.outputs import check_writable, write_atomic, write_json
+from experiments.core.outputs import check_writable, is_leftover, write_atomic, write_json
 from experiments.forecast import readme
 from experiments.forecast.checks import check_table, load_checks
 from experiments.forecast.priors import applies
@@ -140,18 +139,15 @@ def make(args: argparse.Namespace) -> int:
 
 
 def check_out(out: Path) -> None:
-    """Refuse an --out that is a file or a folder holding anything but what `keep` writes (and
-    the temporary files of a killed `write_atomic`): the forecast's files must never be mixed
-    with a user's."""
+    """Refuse an --out folder holding anything but what `keep` writes (and the temporary
+    files of a killed `write_atomic`): the forecast's files must never be mixed with a user's.
+    (check_writable has refused an --out that is a file.)"""
     if not out.exists():
         return
-    if not out.is_dir():
-        raise ScenarioError(str(out), "--out", "is a file", "a new or empty folder")
-    leftover = re.compile(r"\.(" + "|".join(map(re.escape, WRITTEN)) + r")\.tmp-\d+")
     others = sorted(
         entry.name
         for entry in out.iterdir()
-        if not (entry.is_file() and (entry.name in WRITTEN or leftover.fullmatch(entry.name)))
+        if not (entry.is_file() and (entry.name in WRITTEN or is_leftover(entry)))
     )
     if others:
         shown = ", ".join(map(repr, others[:3])) + (", ..." if len(others) > 3 else "")
