@@ -406,7 +406,7 @@ def _sweep_options(parser: argparse.ArgumentParser) -> None:
         help="runs per task (default: about 20 s of work, at least 2 tasks per worker)",
     )
     add_output_options(parser, "result folder (default: results/sweeps/NAME)")
-    add_yes_option(parser)
+    add_yes_option(parser, runs=True)
 
 
 def add_compare(commands: argparse._SubParsersAction) -> None:

@@ -38,7 +38,7 @@ NAME_HINT = (
     "provinces.balochistan.enforcement_factor, phases.phase1.deadline"
 )
 MAX_LEVELS = 1_000  # a grid factor's `levels`
-MAX_POINTS = 1_000_000  # a sweep's points, whatever the design (as the `points` field)
+MAX_POINTS = 1_000_000  # a sweep's points, whatever the design (and the `points` field's top)
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ def _points(raw: dict, design: str, file: str) -> int | None:
                 file, "points", "not used by the grid design", "omit it (the grid sets the points)"
             )
         return None
-    points = _integer(raw, "points", 1, 1_000_000, file)
+    points = _integer(raw, "points", 1, MAX_POINTS, file)
     if design in ("sobol", "sobol_indices") and points & (points - 1):
         raise ScenarioError(
             file, "points", f"{points} is not a power of 2", "2, 4, 8, 16, ... (Sobol' balance)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from experiments.core.arguments import MAX_RUNS
 from experiments.core.estimate import check_replicates
 from experiments.core.replicates import replicate_seeds
 from experiments.sweep.chunks import Run
@@ -29,11 +30,6 @@ class SweepPlan:
             for point, scenario in enumerate(self.scenarios)
             for replicate, seed in enumerate(self.seeds)
         ]
-
-
-# A sweep planned in memory run by run: more runs than this are a mistyped number unless the
-# user says --yes (a million full-scale runs take over half a day on two cores here).
-MAX_RUNS = 1_000_000
 
 
 def check_size(sweep: SweepDefinition, yes: bool) -> None:
